@@ -46,7 +46,7 @@ class InputError(FatalError):
 class TransientError(RefsyncError):
     """A failure that may pass: throttling, a 5xx, a dropped connection.
 
-    ``retry_after`` is the server's ``Retry-After`` in seconds (fractions allowed), when it sent one.
+    ``retry_after`` is the server's ``Retry-After`` in seconds (fractions allowed), if sent.
     """
 
     def __init__(self, message: str, *, status: int | None = None,
