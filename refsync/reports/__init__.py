@@ -1,0 +1,30 @@
+"""Run reports: what happened to every input row, in every format people and machines read.
+
+Build a :class:`RunReport` from the run's :class:`~refsync.records.RowResult` values and its
+:class:`Provenance`, then hand it to the writers. Each writer takes the report and an output file or
+directory and returns what it wrote; :func:`write_all` writes every format at once. All formats are
+produced from the same cleaned rows (:mod:`refsync.reports.rows`), so secrets are masked everywhere
+and spreadsheet cells can never run as formulas.
+"""
+
+from refsync.reports.delimited import write_csv
+from refsync.reports.json_report import (
+    SCHEMA_VERSION,
+    load_schema,
+    report_document,
+    write_json,
+)
+from refsync.reports.model import Provenance, RunReport, RunSummary
+from refsync.reports.terminal import render_summary_table
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Provenance",
+    "RunReport",
+    "RunSummary",
+    "load_schema",
+    "render_summary_table",
+    "report_document",
+    "write_csv",
+    "write_json",
+]

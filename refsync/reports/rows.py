@@ -1,0 +1,151 @@
+"""The one place where report values are made safe to show.
+
+Every writer takes its rows and provenance from here, so a secret masked for the CSV is masked in
+the workbook, the JSON and the HTML too. Text is cleaned in this order: control characters that
+no spreadsheet or XML file can hold become U+FFFD, credentials inside URLs are masked, then
+:func:`refsync.secrets.redact` masks bearer tokens, JWTs and ``key=value`` secrets. Formula
+neutralisation is left to the spreadsheet writers, since JSON and HTML readers need the real text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from refsync.records import Outcome, RowResult
+from refsync.reports.model import RunReport
+from refsync.secrets import MASK, redact
+
+#: Column order of every tabular format (CSV, workbook sheets, HTML tables, JSON row keys).
+COLUMNS: tuple[str, ...] = (
+    "row_number",
+    "key",
+    "outcome",
+    "remote_id",
+    "remote_status",
+    "request_id",
+    "synced_at",
+    "error",
+    "source_id",
+)
+
+# C0 controls (and DEL) other than tab, newline and carriage return: XML 1.0, and so xlsx, cannot
+# hold them, and they mean nothing to a reader.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# user:password@ inside a URL (a database URL in a source description or an error message).
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@")
+
+Scalar = str | int | float | bool | None
+
+
+def clean_text(text: str) -> str:
+    """Text fit for any report: printable, with secrets and URL passwords masked."""
+    text = _CONTROL.sub("\ufffd", text)
+    text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
+    return redact(text)
+
+
+def clean_optional(text: str | None) -> str | None:
+    return None if text is None else clean_text(str(text))
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix; a naive time is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _scalar(value: Any) -> Scalar:
+    """One source-id part as a JSON-safe scalar (dates as ISO text, the rest as cleaned text)."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return clean_text(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One input row as every format shows it: cleaned text, UTC time, JSON-safe source id."""
+
+    row_number: int
+    key: str | None
+    outcome: Outcome
+    remote_id: str | None
+    remote_status: str | None
+    request_id: str | None
+    synced_at: datetime | None
+    error: str | None
+    source_id: tuple[Scalar, ...]
+
+    @classmethod
+    def of(cls, result: RowResult) -> ReportRow:
+        synced = result.synced_at
+        if synced is not None:
+            synced = (synced if synced.tzinfo else synced.replace(tzinfo=UTC)).astimezone(UTC)
+        return cls(
+            row_number=int(result.row_number),
+            key=clean_optional(result.key),
+            outcome=Outcome(result.outcome),
+            remote_id=clean_optional(result.remote_id),
+            remote_status=clean_optional(result.remote_status),
+            request_id=clean_optional(result.request_id),
+            synced_at=synced,
+            error=clean_optional(result.error),
+            source_id=tuple(_scalar(part) for part in result.source_id),
+        )
+
+    def source_id_text(self) -> str | None:
+        """The source id in one cell: the value itself, or ``a | b`` for a composite key."""
+        if not self.source_id:
+            return None
+        return " | ".join("" if part is None else str(part) for part in self.source_id)
+
+    def flat(self) -> tuple[Scalar, ...]:
+        """Values in :data:`COLUMNS` order, times as ISO text, for flat formats."""
+        return (
+            self.row_number,
+            self.key,
+            self.outcome.value,
+            self.remote_id,
+            self.remote_status,
+            self.request_id,
+            None if self.synced_at is None else iso_utc(self.synced_at),
+            self.error,
+            self.source_id_text(),
+        )
+
+
+def report_rows(report: RunReport) -> Iterator[ReportRow]:
+    """The report's rows, in row order, cleaned."""
+    for result in report.results:
+        yield ReportRow.of(result)
+
+
+def provenance_items(report: RunReport) -> list[tuple[str, str]]:
+    """Labelled provenance lines shared by the workbook's Summary sheet and the HTML page."""
+    duration = (report.finished_at - report.started_at).total_seconds()
+    return [
+        ("Run id", clean_text(report.run_id)),
+        ("Target", report.target.value),
+        ("Mapping", clean_text(report.mapping_name)),
+        ("Mapping version", clean_text(report.mapping_version)),
+        ("Mapping checksum", clean_text(report.mapping_checksum)),
+        ("Source", clean_text(report.source_description)),
+        ("Source fingerprint", clean_text(report.source_fingerprint)),
+        ("refsync version", clean_text(report.refsync_version)),
+        ("Started (UTC)", iso_utc(report.started_at)),
+        ("Finished (UTC)", iso_utc(report.finished_at)),
+        ("Duration (s)", f"{duration:.3f}"),
+        ("Complete", "yes" if report.complete else "no: the run stopped before every row"),
+        ("Rows", str(report.total)),
+    ]
