@@ -16,6 +16,7 @@ from refsync.reports.json_report import (
 )
 from refsync.reports.model import Provenance, RunReport, RunSummary
 from refsync.reports.terminal import render_summary_table
+from refsync.reports.workbook import write_xlsx
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,4 +28,5 @@ __all__ = [
     "report_document",
     "write_csv",
     "write_json",
+    "write_xlsx",
 ]

@@ -68,7 +68,6 @@ def test_a_failed_write_leaves_the_previous_file_and_no_debris(tmp_path: Path) -
     target = tmp_path / "report.csv"
     target.write_text("previous")
 
-
     def write_half() -> None:
         with atomic_path(target) as tmp:
             tmp.write_text("half")
