@@ -87,7 +87,8 @@ class PostgresKeyLocks:
             )
 
     def close(self) -> None:
-        self._conn.close()
+        self._conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+        self._conn.invalidate()  # never back into the pool with a session lock on it
 
 
 class MariaDbKeyLocks:
@@ -117,7 +118,8 @@ class MariaDbKeyLocks:
             self._conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock_name(name)})
 
     def close(self) -> None:
-        self._conn.close()
+        self._conn.execute(sa.text("SELECT RELEASE_ALL_LOCKS()"))
+        self._conn.invalidate()  # never back into the pool with a named lock on it
 
 
 class SqliteKeyLocks:
