@@ -8,6 +8,7 @@ and spreadsheet cells can never run as formulas.
 """
 
 from refsync.reports.delimited import write_csv
+from refsync.reports.html_page import render_html, write_html
 from refsync.reports.json_report import (
     SCHEMA_VERSION,
     load_schema,
@@ -24,9 +25,11 @@ __all__ = [
     "RunReport",
     "RunSummary",
     "load_schema",
+    "render_html",
     "render_summary_table",
     "report_document",
     "write_csv",
+    "write_html",
     "write_json",
     "write_xlsx",
 ]
