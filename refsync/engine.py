@@ -25,7 +25,7 @@ import pandas as pd
 
 from refsync.errors import ConflictError, RefsyncError, RejectedError, UncertainOutcome
 from refsync.executor import AdaptiveLimiter, Attempted, RetryBudget, RetryPolicy, execute
-from refsync.ledger import Entry, EntryState, EntryUpdate, Intent, Ledger, Provenance
+from refsync.ledger import Entry, EntryState, EntryUpdate, Intent, Ledger, RunStamp
 from refsync.ledger.locks import KeyLocks
 from refsync.planner import Action, PlannedRow, UpdatePolicy, plan_row, settled_outcome
 from refsync.protocols import Destination, Updatable
@@ -35,9 +35,6 @@ from refsync.secrets import redact
 
 class RowMapper(Protocol):
     """What the engine needs of a compiled mapping."""
-
-    @property
-    def name(self) -> str: ...
 
     @property
     def checksum(self) -> str: ...
@@ -72,6 +69,7 @@ class SyncRun:
         self,
         *,
         mapper: RowMapper,
+        mapping_name: str,
         destination: Destination,
         ledger: Ledger,
         locks: KeyLocks,
@@ -89,7 +87,7 @@ class SyncRun:
         self.locks = locks
         self.policy = replace(policy, resend=options.resend or policy.resend)
         self.options = options
-        self.provenance = Provenance(self.run_id, mapper.name, mapper.checksum)
+        self.stamp = RunStamp(self.run_id, mapping_name, mapper.checksum)
         self.limiter = AdaptiveLimiter(options.max_concurrency,
                                        requests_per_second=options.requests_per_second)
         self.budget = RetryBudget(options.retry_budget)
@@ -185,7 +183,7 @@ class SyncRun:
         updates.extend(sent_updates)
         now = self._clock()
         with self.ledger.unit() as unit:
-            unit.record(self.target, updates, provenance=self.provenance, at=now)
+            unit.record(self.target, updates, stamp=self.stamp, at=now)
             unit.add_events(self.target, self.run_id, results, at=now)
         return results
 
@@ -276,7 +274,7 @@ class SyncRun:
             for i in creates
         ]
         with self.ledger.unit() as unit:
-            unit.mark_pending(self.target, intents, provenance=self.provenance,
+            unit.mark_pending(self.target, intents, stamp=self.stamp,
                               at=self._intent_at)
 
     async def _send_one(self, item: PlannedRow) -> RemoteObject:

@@ -7,7 +7,7 @@ from refsync.ledger.store import (
     Intent,
     Ledger,
     LedgerUnit,
-    Provenance,
+    RunStamp,
 )
 
-__all__ = ["Entry", "EntryState", "EntryUpdate", "Intent", "Ledger", "LedgerUnit", "Provenance"]
+__all__ = ["Entry", "EntryState", "EntryUpdate", "Intent", "Ledger", "LedgerUnit", "RunStamp"]

@@ -65,7 +65,7 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
-class Provenance:
+class RunStamp:
     """Who wrote a ledger row: the run, the mapping and its checksum."""
 
     run_id: str
@@ -204,7 +204,7 @@ class LedgerUnit:
         self._conn = conn
 
     def mark_pending(self, target: str, intents: Sequence[Intent], *,
-                     provenance: Provenance, at: datetime) -> None:
+                     stamp: RunStamp, at: datetime) -> None:
         """Record the intent to create each of ``intents``, before anything is sent.
 
         Each intent carries the entry snapshot its plan was made from (None for a new key); an
@@ -217,9 +217,9 @@ class LedgerUnit:
                 "payload_hash": intent.payload_hash,
                 "remote_payload": canonical_json(intent.payload).decode(),
                 "intent_at": at,
-                "run_id": provenance.run_id,
-                "mapping_name": provenance.mapping_name,
-                "mapping_checksum": provenance.mapping_checksum,
+                "run_id": stamp.run_id,
+                "mapping_name": stamp.mapping_name,
+                "mapping_checksum": stamp.mapping_checksum,
                 "row_number": intent.row_number,
                 "source_id": _encode_source_id(intent.source_id),
                 "updated_at": at,
@@ -245,16 +245,16 @@ class LedgerUnit:
         target: str,
         results: Iterable[EntryUpdate],
         *,
-        provenance: Provenance,
+        stamp: RunStamp,
         at: datetime,
     ) -> None:
         """Apply the outcomes of sent requests (one statement per row, one transaction)."""
         for update in results:
             values: dict[str, Any] = {
                 "state": update.state.value,
-                "run_id": provenance.run_id,
-                "mapping_name": provenance.mapping_name,
-                "mapping_checksum": provenance.mapping_checksum,
+                "run_id": stamp.run_id,
+                "mapping_name": stamp.mapping_name,
+                "mapping_checksum": stamp.mapping_checksum,
                 "updated_at": at,
                 "version": _entries.c.version + 1,
                 "attempts": _entries.c.attempts + update.attempts,

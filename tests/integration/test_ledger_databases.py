@@ -60,7 +60,7 @@ def test_two_workers_on_one_mapping_never_send_the_same_key_twice(
 
     def worker(name: str) -> None:
         ledger = Ledger.open(server_ledger_url)
-        run = SyncRun(mapper=FakeMapper(), destination=remote, ledger=ledger,
+        run = SyncRun(mapper=FakeMapper(), mapping_name="fake", destination=remote, ledger=ledger,
                       locks=ledger.key_locks(), policy=UpdatePolicy(patchable=PATCHABLE),
                       options=RunOptions(max_concurrency=4))
 

@@ -12,7 +12,7 @@ import pytest
 from refsync.engine import RunOptions, SyncRun
 from refsync.errors import AuthError, TransientError
 from refsync.executor import RetryPolicy
-from refsync.ledger import EntryState, EntryUpdate, Intent, Ledger, Provenance
+from refsync.ledger import EntryState, EntryUpdate, Intent, Ledger, RunStamp
 from refsync.planner import UpdatePolicy
 from refsync.records import Outcome
 from tests.fakes import PATCHABLE, FakeDestination, FakeMapper, frame, uncertain
@@ -42,7 +42,7 @@ def remote() -> FakeDestination:
 
 def new_run(ledger: Ledger, remote: FakeDestination, **options: object) -> SyncRun:
     opts = replace(FAST, **options)  # type: ignore[arg-type]
-    return SyncRun(mapper=FakeMapper(), destination=remote, ledger=ledger,
+    return SyncRun(mapper=FakeMapper(), mapping_name="fake", destination=remote, ledger=ledger,
                    locks=ledger.key_locks(), policy=POLICY, options=opts)
 
 
@@ -104,7 +104,7 @@ async def test_a_crash_after_the_remote_create_is_resolved_by_the_next_run(
     payload = {"externalReferenceId": "A", "details": {"dealValue": 10, "notes": ""}}
     with ledger.unit() as unit:
         unit.mark_pending(remote.target, [Intent("A", payload, "h", 2, ("A",), None)],
-                          provenance=Provenance("dead-run", "fake", "0" * 64), at=run._clock())
+                          stamp=RunStamp("dead-run", "fake", "0" * 64), at=run._clock())
     await remote.create(payload)
     run.locks.close()
     assert await sync(ledger, remote, ("A", 10)) == {"A@2": Outcome.CREATED}
@@ -117,7 +117,7 @@ async def test_a_crash_before_the_remote_create_leads_to_exactly_one_create(
     run = new_run(ledger, remote)
     with ledger.unit() as unit:
         unit.mark_pending(remote.target, [Intent("A", payload, "h", 2, ("A",), None)],
-                          provenance=Provenance("dead-run", "fake", "0" * 64), at=run._clock())
+                          stamp=RunStamp("dead-run", "fake", "0" * 64), at=run._clock())
     run.locks.close()
     assert await sync(ledger, remote, ("A", 10)) == {"A@2": Outcome.CREATED}
     assert remote.keys() == ["A"]
@@ -165,7 +165,7 @@ async def test_closed_deals_are_never_patched(ledger: Ledger, remote: FakeDestin
     closed = await remote.get(ledger.entries(remote.target, ["A"])["A"].remote_id or "")
     with ledger.unit() as unit:  # what reconciliation records when it reads the deal back
         unit.record(remote.target, [EntryUpdate("A", EntryState.SYNCED, remote=closed, attempts=0)],
-                    provenance=Provenance("reconcile", "fake", "0" * 64), at=datetime.now(UTC))
+                    stamp=RunStamp("reconcile", "fake", "0" * 64), at=datetime.now(UTC))
     remote.calls.clear()
     assert await sync(ledger, remote, ("A", 12)) == {"A@2": Outcome.HELD}
     assert remote.calls == []
