@@ -35,6 +35,7 @@ TEMPLATE = """\
   svg text { font-family: system-ui, sans-serif; font-size: 12px; fill: #1a1a1a; }
   figure { margin: 0; }
   .note { color: #444; }
+  td.when { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -51,7 +52,8 @@ TEMPLATE = """\
 <section aria-labelledby="outcomes-heading">
   <h2 id="outcomes-heading">Outcomes</h2>
   <figure>
-    <svg id="outcome-chart" role="img" aria-labelledby="outcome-chart-title outcome-chart-desc"
+    <svg id="outcome-chart" role="img" aria-labelledby="outcome-chart-title"
+         aria-describedby="outcome-chart-desc"
          width="{{ chart.width }}" height="{{ chart.height }}"
          viewBox="0 0 {{ chart.width }} {{ chart.height }}">
       <title id="outcome-chart-title">Rows per outcome</title>
@@ -88,7 +90,8 @@ TEMPLATE = """\
   <h2 id="trend-heading">Trend over the last {{ trend.columns | length }}
     run{{ "" if trend.columns | length == 1 else "s" }}</h2>
   <figure>
-    <svg id="trend-chart" role="img" aria-labelledby="trend-chart-title trend-chart-desc"
+    <svg id="trend-chart" role="img" aria-labelledby="trend-chart-title"
+         aria-describedby="trend-chart-desc"
          width="{{ trend.width }}" height="{{ trend.height }}"
          viewBox="0 0 {{ trend.width }} {{ trend.height }}">
       <title id="trend-chart-title">Rows per outcome in each of the last runs</title>
@@ -127,7 +130,7 @@ TEMPLATE = """\
       <th scope="col" class="num">total</th></tr></thead>
     <tbody>
     {% for column in trend.columns %}
-      <tr data-run-id="{{ column.run_id }}"><td>{{ column.started }}</td>
+      <tr data-run-id="{{ column.run_id }}"><td class="when">{{ column.started }}</td>
         <th scope="row">{{ column.run_id }}{{ " (this run)" if column.current else "" }}</th>
         <td>{{ "yes" if column.complete else "no" }}</td>
         {% for item in legend %}<td class="num">{{ column.counts[item.outcome] }}</td>{% endfor %}

@@ -150,8 +150,8 @@ def test_the_page_is_marked_up_for_assistive_technology(report: RunReport) -> No
     for chart in ("outcome-chart", "trend-chart"):
         svg = dom.by_id(chart)
         assert svg.attrs["role"] == "img"
-        for ident in (svg.attrs["aria-labelledby"] or "").split():
-            assert dom.by_id(ident).text.strip()
+        assert dom.by_id(svg.attrs["aria-labelledby"] or "").tag == "title"
+        assert dom.by_id(svg.attrs["aria-describedby"] or "").text.strip()
     for table in dom.find_all("table"):
         assert table.find_all("caption")[0].text.strip()
         assert all(th.attrs.get("scope") in {"col", "row"} for th in table.find_all("th"))
