@@ -8,26 +8,35 @@ and spreadsheet cells can never run as formulas.
 """
 
 from refsync.reports.delimited import write_csv
+from refsync.reports.history import KeyEvent, RunHistory, key_history
 from refsync.reports.html_page import render_html, write_html
 from refsync.reports.json_report import (
     SCHEMA_VERSION,
     load_schema,
+    read_json,
     report_document,
     write_json,
 )
 from refsync.reports.model import Provenance, RunReport, RunSummary
 from refsync.reports.terminal import render_summary_table
 from refsync.reports.workbook import write_xlsx
+from refsync.reports.writers import publish, write_all
 
 __all__ = [
     "SCHEMA_VERSION",
+    "KeyEvent",
     "Provenance",
+    "RunHistory",
     "RunReport",
     "RunSummary",
+    "key_history",
     "load_schema",
+    "publish",
+    "read_json",
     "render_html",
     "render_summary_table",
     "report_document",
+    "write_all",
     "write_csv",
     "write_html",
     "write_json",

@@ -14,9 +14,9 @@ from refsync.reports.model import RunReport
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def default_name(report: RunReport, suffix: str) -> str:
+def default_name(run_id: str, suffix: str) -> str:
     """``refsync-report-<run id>.<suffix>``, the run id cut down to file-name-safe characters."""
-    safe = _UNSAFE.sub("_", report.run_id).strip("._") or "run"
+    safe = _UNSAFE.sub("_", run_id).strip("._") or "run"
     return f"refsync-report-{safe}.{suffix}"
 
 
@@ -27,7 +27,7 @@ def resolve_target(out: Path, report: RunReport, suffix: str) -> Path:
     """
     out = Path(out)
     is_dir = out.is_dir() or (not out.exists() and not out.suffix)
-    target = out / default_name(report, suffix) if is_dir else out
+    target = out / default_name(report.run_id, suffix) if is_dir else out
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 

@@ -9,12 +9,15 @@ formula-neutralised: a machine needs the text as it is.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, cast
 
+from refsync.errors import InputError
+from refsync.records import Outcome, RowResult, Target
 from refsync.reports._files import atomic_path, resolve_target
-from refsync.reports.model import RunReport
+from refsync.reports.model import Provenance, RunReport
 from refsync.reports.rows import clean_text, iso_utc, report_rows
 
 SCHEMA_NAME = "refsync.run-report"
@@ -76,3 +79,65 @@ def write_json(report: RunReport, out: Path) -> Path:
         json.dump(document, fh, ensure_ascii=False, indent=2, allow_nan=False)
         fh.write("\n")
     return target
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else _utc(text)
+
+
+def read_json(path: Path) -> RunReport:
+    """Load a report written by :func:`write_json` (the history commands read runs back this way).
+
+    Text comes back as it was written, that is with secrets already masked. A file that is not a
+    run report of a known schema version raises :class:`refsync.errors.InputError` naming it.
+    """
+    try:
+        document = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON run report ({exc})") from exc
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA_NAME:
+        raise InputError(f"{path}: not a refsync run report")
+    if document.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: run report schema version {document.get('schema_version')!r}; "
+            f"this refsync reads version {SCHEMA_VERSION}"
+        )
+    try:
+        run = document["run"]
+        provenance = Provenance(
+            run_id=run["run_id"],
+            target=Target(run["target"]),
+            mapping_name=run["mapping"]["name"],
+            mapping_version=run["mapping"]["version"],
+            mapping_checksum=run["mapping"]["checksum"],
+            source_description=run["source"]["description"],
+            source_fingerprint=run["source"]["fingerprint"],
+            started_at=_utc(run["started_at"]),
+            refsync_version=run["refsync_version"],
+        )
+        results = [
+            RowResult(
+                row_number=row["row_number"],
+                key=row["key"],
+                outcome=Outcome(row["outcome"]),
+                remote_id=row["remote_id"],
+                remote_status=row["remote_status"],
+                error=row["error"],
+                request_id=row["request_id"],
+                synced_at=_time(row["synced_at"]),
+                source_id=tuple(row["source_id"]),
+            )
+            for row in document["rows"]
+        ]
+        return RunReport(
+            provenance=provenance,
+            finished_at=_utc(run["finished_at"]),
+            results=tuple(results),
+            complete=bool(run["complete"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{path}: damaged run report ({type(exc).__name__}: {exc})") from exc
