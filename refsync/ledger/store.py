@@ -12,7 +12,7 @@ import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -169,7 +169,7 @@ class Ledger:
             value = conn.execute(
                 sa.select(_watermarks.c.value).where(_watermarks.c.mapping_name == mapping_name)
             ).scalar()
-        return None if value is None else json.loads(value)
+        return None if value is None else _decode_watermark(json.loads(value))
 
     def runs(self, *, limit: int = 20, mapping_name: str | None = None) -> list[dict[str, Any]]:
         query = sa.select(_runs).order_by(_runs.c.started_at.desc()).limit(limit)
@@ -311,7 +311,7 @@ class LedgerUnit:
         )
 
     def set_watermark(self, mapping_name: str, value: Any, *, run_id: str) -> None:
-        encoded = json.dumps(value, default=_json_default)
+        encoded = json.dumps(_encode_watermark(value))
         updated = self._conn.execute(
             sa.update(_watermarks).where(_watermarks.c.mapping_name == mapping_name)
             .values(value=encoded, run_id=run_id, updated_at=_now())
@@ -347,6 +347,28 @@ class EntryUpdate:
     attempts: int = 1
     row_number: int | None = None
     source_id: tuple[Any, ...] = ()
+
+
+def _encode_watermark(value: Any) -> dict[str, Any]:
+    """Tag the watermark's type so that it comes back as the same type (a datetime stays one)."""
+    if isinstance(value, datetime):
+        return {"type": "datetime", "value": value.isoformat()}
+    if isinstance(value, date):
+        return {"type": "date", "value": value.isoformat()}
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool | int | float | str):
+        return {"type": type(value).__name__, "value": value}
+    return {"type": "str", "value": str(value)}
+
+
+def _decode_watermark(tagged: dict[str, Any]) -> Any:
+    kind, value = tagged["type"], tagged["value"]
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    return value
 
 
 def _encode_source_id(source_id: tuple[Any, ...]) -> str | None:
