@@ -1,14 +1,22 @@
 """Partner Center's legacy referrals API (2018, "invite a participant"): ``/v1/referrals``.
 
-It has no time filter, so :meth:`LegacyReferrals.resolve` reads every referral (``pageSize`` at
-most 100) and matches the key on the client, stopping as soon as every key is found. Pages are
-chained by the ``links.next`` envelope, whose ``headers`` carry the ``MS-ContinuationToken`` to
-send with the next request. Property names are matched case-insensitively because the legacy
-documentation spells them in PascalCase.
+The v1 referral has no ``externalReferenceId``: the API drops properties it does not know, so
+the key would be lost and an uncertain create could never be matched again. The adapter therefore
+carries the key in the one free-text field the API keeps, ``details.notes``, as a last line
+``[refsync key: <key>]`` (:func:`with_key_marker`), and reads it back from there
+(:func:`key_of`). An explicit ``externalReferenceId`` in an answer, should the API ever echo one,
+wins.
+
+It has no time filter either, so :meth:`LegacyReferrals.resolve` reads every referral
+(``pageSize`` at most 100) and matches the key on the client, stopping as soon as every key is
+found. Pages are chained by the ``links.next`` envelope, whose ``headers`` carry the
+``MS-ContinuationToken`` to send with the next request. Property names are matched
+case-insensitively because the legacy documentation spells them in PascalCase.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import aclosing
 from datetime import datetime
@@ -23,11 +31,45 @@ from refsync.settings import Settings
 
 from ._http import field, json_object, parse_datetime, request_id, send
 
-__all__ = ["PAGE_SIZE", "LegacyReferrals"]
+__all__ = ["PAGE_SIZE", "LegacyReferrals", "key_of", "with_key_marker"]
 
 PAGE_SIZE = 100
 CONTINUATION = "MS-ContinuationToken"
 _MAX_PAGES = 100_000
+KEY_FIELD = "externalReferenceId"
+_MARKER = re.compile(r"\[refsync key: (?P<key>.+?)\]\s*\Z")
+
+
+def with_key_marker(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``payload`` whose ``details.notes`` ends with the key marker line.
+
+    The payload's own notes are kept; a marker already present (a resend) is not repeated.
+    """
+    body = dict(payload)
+    key = field(body, KEY_FIELD)
+    if key is None or str(key) == "":
+        return body
+    details_name = next((k for k in body if k.casefold() == "details"), "details")
+    details = dict(body.get(details_name) or {})
+    notes_name = next((k for k in details if k.casefold() == "notes"), "notes")
+    notes = str(details.get(notes_name) or "")
+    marker = f"[refsync key: {key}]"
+    if not notes.rstrip().endswith(marker):
+        notes = f"{notes.rstrip()}\n{marker}" if notes.strip() else marker
+    details[notes_name] = notes
+    body[details_name] = details
+    return body
+
+
+def key_of(body: Mapping[str, Any]) -> str | None:
+    """The key of a v1 referral: its ``externalReferenceId``, else the notes marker."""
+    explicit = field(body, KEY_FIELD)
+    if explicit is not None:
+        return str(explicit)
+    details = field(body, "details")
+    notes = field(details, "notes") if isinstance(details, dict) else None
+    match = _MARKER.search(notes) if isinstance(notes, str) else None
+    return match.group("key") if match else None
 
 
 class LegacyReferrals:
@@ -44,7 +86,7 @@ class LegacyReferrals:
 
     @staticmethod
     def _remote(body: Mapping[str, Any], response: httpx.Response | None) -> RemoteObject:
-        key = field(body, "externalReferenceId")
+        key = key_of(body)
         status = field(body, "status")
         etag = field(body, "eTag") or (response.headers.get("ETag") if response else None)
         return RemoteObject(
@@ -60,7 +102,7 @@ class LegacyReferrals:
     async def create(self, payload: Mapping[str, Any]) -> RemoteObject:
         what = "create legacy referral"
         response = await send(self._client, "POST", self._url, what=what, creates=True,
-                              json=dict(payload))
+                              json=with_key_marker(payload))
         body = json_object(response, what=what, creates=True)
         if not field(body, "id"):
             raise UncertainOutcome(f"{what}: {response.status_code} without an id", status=None)
