@@ -16,7 +16,7 @@ Every input row leaves :meth:`SyncRun.process` with exactly one :class:`RowResul
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ from refsync.executor import AdaptiveLimiter, Attempted, RetryBudget, RetryPolic
 from refsync.ledger import Entry, EntryState, EntryUpdate, Intent, Ledger, RunStamp
 from refsync.ledger.locks import KeyLocks
 from refsync.planner import Action, PlannedRow, UpdatePolicy, plan_row, settled_outcome
+from refsync.plans import PlanStep, differences, refuse_if_different
 from refsync.protocols import Destination, Updatable
 from refsync.records import MappedRow, Outcome, RemoteObject, RowResult
 from refsync.secrets import redact
@@ -78,6 +79,7 @@ class SyncRun:
         run_id: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         known_secrets: Sequence[str] = (),
+        expected_plan: Mapping[str, PlanStep] | None = None,
     ) -> None:
         self.run_id = run_id or uuid.uuid4().hex
         self.target = destination.target
@@ -96,6 +98,7 @@ class SyncRun:
         self._seen: dict[str, int] = {}
         self._deferred: list[MappedRow] = []
         self._intent_at = clock()
+        self._expected = expected_plan
         self.requests_sent = 0
 
     # -- public --------------------------------------------------------------------------------
@@ -122,6 +125,23 @@ class SyncRun:
         finally:
             self.locks.release(held)
         return results
+
+    def preview(self, frame: pd.DataFrame) -> tuple[list[RowResult], list[PlannedRow]]:
+        """Plan one chunk without locking, sending or writing: for ``--plan`` and reviews.
+
+        Returns the rows settled without the ledger (filtered, invalid, duplicate) and the plan
+        of every other row.
+        """
+        settled: list[RowResult] = []
+        candidates: list[MappedRow] = []
+        for row in self.mapper.map_frame(frame):
+            result = self._screen(row)
+            if result is None:
+                candidates.append(row)
+            else:
+                settled.append(result)
+        entries = self.ledger.entries(self.target, [r.key for r in candidates if r.key])
+        return settled, [plan_row(r, entries.get(r.key or ""), self.policy) for r in candidates]
 
     async def finish(self) -> list[RowResult]:
         """Sync the rows deferred because another worker held their keys, waiting for them."""
@@ -160,6 +180,8 @@ class SyncRun:
             return []
         entries = self.ledger.entries(self.target, [r.key for r in rows if r.key])
         planned = [plan_row(row, entries.get(row.key or ""), self.policy) for row in rows]
+        if self._expected is not None:
+            refuse_if_different(differences(self._expected, planned))
         results: list[RowResult] = []
         updates: list[EntryUpdate] = []
         sends: list[PlannedRow] = []

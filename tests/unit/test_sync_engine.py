@@ -14,6 +14,7 @@ from refsync.errors import AuthError, TransientError
 from refsync.executor import RetryPolicy
 from refsync.ledger import EntryState, EntryUpdate, Intent, Ledger, RunStamp
 from refsync.planner import UpdatePolicy
+from refsync.plans import PlanStep
 from refsync.records import Outcome
 from tests.fakes import PATCHABLE, FakeDestination, FakeMapper, frame, uncertain
 
@@ -40,10 +41,12 @@ def remote() -> FakeDestination:
     return FakeDestination()
 
 
-def new_run(ledger: Ledger, remote: FakeDestination, **options: object) -> SyncRun:
+def new_run(ledger: Ledger, remote: FakeDestination, *,
+            expected_plan: dict[str, PlanStep] | None = None, **options: object) -> SyncRun:
     opts = replace(FAST, **options)  # type: ignore[arg-type]
     return SyncRun(mapper=FakeMapper(), mapping_name="fake", destination=remote, ledger=ledger,
-                   locks=ledger.key_locks(), policy=POLICY, options=opts)
+                   locks=ledger.key_locks(), policy=POLICY, options=opts,
+                   expected_plan=expected_plan)
 
 
 async def sync(ledger: Ledger, remote: FakeDestination, *rows: tuple[object, ...],
@@ -186,3 +189,35 @@ async def test_an_auth_error_stops_the_run(ledger: Ledger, remote: FakeDestinati
     remote.faults["A"] = [AuthError("401 from the API")]
     with pytest.raises(AuthError):
         await sync(ledger, remote, ("A", 10), ("B", 20))
+
+
+async def test_a_plan_is_applied_exactly_or_refused_when_the_ledger_moved_on(
+        ledger: Ledger, remote: FakeDestination) -> None:
+    from refsync.plans import PlanOutdated
+
+    await sync(ledger, remote, ("A", 10))
+    preview_run = new_run(ledger, remote)
+    settled, planned = preview_run.preview(frame(("A", 11), ("B", 1), ("C", "bad")))
+    preview_run.locks.close()
+    assert [r.outcome for r in settled] == [Outcome.INVALID]
+    steps = {p.key: PlanStep.of(p) for p in planned}
+    assert {k: s.action for k, s in steps.items()} == {"A": "update", "B": "create"}
+    assert remote.calls == [("create", "A")], "previewing sends nothing"
+
+    await sync(ledger, remote, ("A", 12))  # someone ran a sync in between
+    remote.calls.clear()
+    run = new_run(ledger, remote, expected_plan=steps)
+    with pytest.raises(PlanOutdated, match="A: planned update"):
+        await run.process(frame(("A", 11), ("B", 1)))
+    run.locks.close()
+    assert remote.calls == [], "a refused plan sends nothing"
+
+
+async def test_an_up_to_date_plan_is_applied(ledger: Ledger, remote: FakeDestination) -> None:
+    preview_run = new_run(ledger, remote)
+    _, planned = preview_run.preview(frame(("A", 1), ("B", 2)))
+    preview_run.locks.close()
+    run = new_run(ledger, remote, expected_plan={p.key: PlanStep.of(p) for p in planned})
+    results = await run.process(frame(("A", 1), ("B", 2)))
+    run.locks.close()
+    assert [r.outcome for r in results] == [Outcome.CREATED, Outcome.CREATED]
