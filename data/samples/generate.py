@@ -1,0 +1,238 @@
+"""Write the sample CRM exports and databases in this folder, deterministically.
+
+Run ``python data/samples/generate.py``: the same bytes come out every time (a fixed random
+seed, fixed workbook timestamps), so a change to a sample is a change to this script. Each sample
+mimics what its CRM really produces and holds a few rows that are invalid in different ways;
+tests/mapping/ asserts the exact payloads and row errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import random
+import uuid
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import phonenumbers
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+HERE = Path(__file__).resolve().parent
+SEED = 20261122
+FIXED_TIME = dt.datetime(2026, 11, 20, 9, 0, 0)
+
+FIRST = ["Ana", "Ben", "Chloé", "David", "Elena", "Farid", "Grace", "Hiro", "Ingrid", "Jonas",
+         "Kavya", "Liam", "Mia", "Noah", "Olga", "Pedro", "Quinn", "Rosa", "Sven", "Tara",
+         "Umar", "Vera", "Wen", "Ximena", "Yusuf", "Zoë"]
+LAST = ["Andersen", "Baker", "Castillo", "Dubois", "Eriksson", "Fischer", "García", "Hansen",
+        "Ito", "Jensen", "Kowalski", "López", "Müller", "Nakamura", "O'Brien", "Patel",
+        "Rossi", "Schmidt", "Tanaka", "Usman", "Visser", "Walsh", "Young", "Zimmermann"]
+COMPANIES = ["Contoso", "Fabrikam Fiber", "Northwind Traders", "Adventure Works", "Tailspin Toys",
+             "Wide World Importers", "Litware", "Proseware", "Alpine Ski House", "Coho Winery",
+             "Lamna Healthcare", "Margie's Travel", "Trey Research", "Woodgrove Bank",
+             "Fourth Coffee", "Blue Yonder Airlines", "Humongous Insurance", "Relecloud",
+             "VanArsdel", "Wingtip Toys", "Graphic Design Institute", "School of Fine Art",
+             "Consolidated Messenger", "Bellows College", "City Power & Light",
+             "Lucerne Publishing"]
+PRODUCTS = ["Microsoft 365 E5 rollout", "Dynamics 365 Sales", "Azure landing zone",
+            "Teams Phone migration", "Power BI analytics", "Azure Virtual Desktop",
+            "Copilot readiness", "SAP on Azure", "Defender XDR", "Fabric data platform"]
+# (country as the CRM shows it, ISO alpha-2, city, region/state, postal code, currency name,
+#  street)
+PLACES = [
+    ("United States", "US", "Redmond", "WA", "98052", "US Dollar", "NE 36th Street"),
+    ("United States", "US", "Austin", "TX", "78701", "US Dollar", "Congress Avenue"),
+    ("United States", "US", "Boston", "MA", "02110", "US Dollar", "Atlantic Avenue"),
+    ("Germany", "DE", "Berlin", "Berlin", "10117", "Euro", "Friedrichstraße"),
+    ("Germany", "DE", "München", "Bayern", "80331", "Euro", "Marienplatz"),
+    ("United Kingdom", "GB", "London", "", "EC1A 1BB", "Pound Sterling", "High Holborn"),
+    ("France", "FR", "Paris", "Île-de-France", "75008", "Euro", "Rue de Rivoli"),
+    ("Netherlands", "NL", "Amsterdam", "Noord-Holland", "1012 AB", "Euro", "Keizersgracht"),
+    ("Canada", "CA", "Toronto", "ON", "M5H 2N2", "Canadian Dollar", "King Street West"),
+    ("Australia", "AU", "Sydney", "NSW", "2000", "Australian Dollar", "George Street"),
+    ("Sweden", "SE", "Stockholm", "", "111 22", "Swedish Krona", "Drottninggatan"),
+    ("Spain", "ES", "Madrid", "Madrid", "28013", "Euro", "Gran Vía"),
+]
+OWNERS = ["Luke Johnson", "Priya Raman", "Tomás Herrera"]
+SOURCES = ["Advertisement", "Web", "Partner", "Trade Show", "Word of Mouth",
+           "Employee Referral", "Other"]
+
+
+def _phone(rng: random.Random, region: str, kind: phonenumbers.PhoneNumberType) -> str:
+    """A valid number of ``region``, written as people type it (national or international)."""
+    example = phonenumbers.example_number_for_type(region, kind)
+    assert example is not None
+    digits = str(example.national_number)
+    while True:
+        national = digits[:3] + "".join(str(rng.randrange(10)) for _ in digits[3:])
+        number = phonenumbers.parse(national, region)
+        if phonenumbers.is_valid_number(number):
+            break
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if rng.random() < 0.6
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _freeze_zip(path: Path) -> None:
+    """Rewrite a workbook's zip entries with one fixed timestamp, so the bytes are reproducible."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, data)
+
+
+def _save(workbook: Workbook, path: Path) -> None:
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    workbook.properties.creator = "refsync sample generator"
+    workbook.save(path)
+    _freeze_zip(path)
+
+
+# --- Dynamics 365 Sales: "Export to Excel" of Leads -------------------------------------------
+
+DYNAMICS_HEADERS = [
+    "(Do Not Modify) Lead", "(Do Not Modify) Row Checksum", "(Do Not Modify) Modified On",
+    "Topic", "Name", "First Name", "Last Name", "Job Title", "Company Name", "Business Phone",
+    "Mobile Phone", "Email", "Street 1", "City", "State/Province", "ZIP/Postal Code",
+    "Country/Region", "No. of Employees", "Est. Value", "Currency", "Est. Close Date", "Rating",
+    "Status Reason", "Lead Source", "Description", "Owner", "Created On",
+]
+# rows made invalid on purpose: data row index -> (column, bad value)
+DYNAMICS_BAD = {
+    4: ("Country/Region", "Atlantis"),
+    9: ("Email", None),
+    15: ("Est. Value", "TBD"),
+    22: ("Est. Close Date", "31/02/2027"),
+    30: ("Currency", "Bitcoin"),
+    37: ("Company Name", None),
+    44: ("Business Phone", "12345"),
+}
+DYNAMICS_CLOSED = {12: "Qualified", 26: "Cannot Contact", 51: "No Longer Interested"}
+
+
+def dynamics_rows(rng: random.Random, count: int) -> list[dict[str, object]]:
+    """Lead rows as a Dynamics 365 export holds them (shared with bench/bench_mapping.py)."""
+    rows = []
+    for _ in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        country, code, city, state, postal, currency, street = rng.choice(PLACES)
+        domain = company.lower().replace(" ", "").replace("'", "").replace("&", "") + ".example"
+        email_local = f"{first}.{last}".lower().replace("'", "")
+        modified = FIXED_TIME - dt.timedelta(minutes=rng.randrange(60 * 24 * 60))
+        created = modified - dt.timedelta(days=rng.randrange(1, 200), minutes=rng.randrange(600))
+        row: dict[str, object] = {
+            "(Do Not Modify) Lead": _guid(rng),
+            "(Do Not Modify) Row Checksum": base64.b64encode(rng.randbytes(66)).decode(),
+            "(Do Not Modify) Modified On": modified,
+            "Topic": f"{rng.choice(PRODUCTS)} - {company}",
+            "Name": f"{first} {last}",
+            "First Name": first,
+            "Last Name": last,
+            "Job Title": rng.choice(["CIO", "IT Director", "Head of Sales", "CFO", "IT Manager",
+                                     "Procurement Lead", "CTO"]),
+            "Company Name": company,
+            "Business Phone": _phone(rng, code, phonenumbers.PhoneNumberType.FIXED_LINE),
+            "Mobile Phone": _phone(rng, code, phonenumbers.PhoneNumberType.MOBILE)
+            if rng.random() < 0.5 else None,
+            "Email": f"{email_local}@{domain}",
+            "Street 1": f"{rng.randrange(1, 400)} {street}",
+            "City": city,
+            "State/Province": state or None,
+            "ZIP/Postal Code": postal,
+            "Country/Region": country,
+            "No. of Employees": rng.choice([8, 35, 120, 480, 2300, 7500, 15000, 60000]),
+            "Est. Value": float(rng.randrange(5, 500) * 1000 + rng.choice([0, 0, 250, 500])),
+            "Currency": currency,
+            "Est. Close Date": dt.datetime(2027, rng.randrange(1, 13), rng.randrange(1, 29)),
+            "Rating": rng.choice(["Hot", "Warm", "Cold"]),
+            "Status Reason": rng.choice(["New", "New", "Contacted"]),
+            "Lead Source": rng.choice(SOURCES),
+            "Description": rng.choice([
+                "Wants a proof of concept before the budget review.",
+                "Renewal coming up; evaluating a move from on-premises.",
+                "Met at the partner summit; asked for a demo.",
+                "Needs licensing advice for a merger.",
+                None,
+            ]),
+            "Owner": rng.choice(OWNERS),
+            "Created On": created,
+        }
+        rows.append(row)
+    return rows
+
+
+def dynamics(rng: random.Random) -> None:
+    rows = dynamics_rows(rng, 60)
+    for index, (column, value) in DYNAMICS_BAD.items():
+        rows[index][column] = value
+    for index, reason in DYNAMICS_CLOSED.items():
+        rows[index]["Status Reason"] = reason
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "All Leads"
+    sheet.append(DYNAMICS_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[h] for h in DYNAMICS_HEADERS])
+    formats = {"(Do Not Modify) Modified On": "m/d/yyyy h:mm AM/PM", "Created On":
+               "m/d/yyyy h:mm AM/PM", "Est. Close Date": "m/d/yyyy", "Est. Value": '"$"#,##0.00'}
+    for col, header in enumerate(DYNAMICS_HEADERS, start=1):
+        letter = sheet.cell(1, col).column_letter
+        if header in formats:
+            for r in range(2, len(rows) + 2):
+                sheet.cell(r, col).number_format = formats[header]
+        sheet.column_dimensions[letter].width = 22
+    for letter in ("A", "B", "C"):
+        sheet.column_dimensions[letter].hidden = True
+    sheet.freeze_panes = "D2"
+
+    # Dynamics keeps the entity's metadata and option-set lists on a hidden sheet
+    hidden = workbook.create_sheet("hiddenSheet")
+    hidden.sheet_state = "hidden"
+    hidden["A1"] = (
+        "lead:g6x1aM1yTkSHn9sk3PTLxSr0YjM4yf3xW5V1K5c0DBA=:leadid=%28Do%20Not%20Modify%29%20Lead"
+        "&checksumLogicalName=%28Do%20Not%20Modify%29%20Row%20Checksum"
+        "&modifiedon=%28Do%20Not%20Modify%29%20Modified%20On&subject=Topic"
+    )
+    for i, rating in enumerate(["Hot", "Warm", "Cold"], start=1):
+        hidden.cell(2, i, rating)
+    for i, reason in enumerate(["New", "Contacted", "Qualified", "Lost", "Cannot Contact",
+                                "No Longer Interested", "Canceled"], start=1):
+        hidden.cell(3, i, reason)
+    rating_col = sheet.cell(1, DYNAMICS_HEADERS.index("Rating") + 1).column_letter
+    validation = DataValidation(type="list", formula1="hiddenSheet!$A$2:$C$2", allow_blank=True)
+    validation.add(f"{rating_col}2:{rating_col}{len(rows) + 1}")
+    sheet.add_data_validation(validation)
+    _save(workbook, HERE / "dynamics365-leads.xlsx")
+
+
+SAMPLES: dict[str, Callable[[random.Random], None]] = {
+    "dynamics365-leads.xlsx": dynamics,
+}
+
+
+def main() -> None:
+    for name, build in SAMPLES.items():
+        build(random.Random(f"{SEED}:{name}"))
+        print(f"wrote {HERE / name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,423 @@
+"""Compile a mapping once; map DataFrame chunks column by column into payloads and row errors.
+
+For each chunk the engine works per column, not per row: it resolves header spellings, applies
+the row filter, then runs every field's pipeline (source → transforms → lookup → cast → default →
+required) over whole columns. Only the last steps touch rows one by one: nesting the columns into
+payload dicts, validating the chunk's payloads against the target model in one pydantic call, and
+hashing them. A bad value marks its row invalid with a :class:`~refsync.records.FieldError`; it
+never stops the other rows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import TypeAdapter, ValidationError
+
+from refsync.errors import ConfigurationError
+from refsync.hashing import payload_hash
+from refsync.mapping.casts import apply_cast
+from refsync.mapping.paths import Segment, format_path, parse_path
+from refsync.mapping.spec import Condition, FieldSpec, MappingSpec, Phone, template_columns
+from refsync.mapping.targets import target_info
+from refsync.mapping.transforms import Mask, apply_transform
+from refsync.mapping.values import as_text, blanks_to_none, map_distinct, to_objects
+from refsync.records import FieldError, JsonObject, MappedRow, Target
+from refsync.source_spec import SqlSourceSpec
+
+__all__ = ["CompiledMapping", "compile_mapping"]
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+_Tree = dict[Segment, "_Tree | str"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    path: str
+    segments: tuple[Segment, ...]
+    spec: FieldSpec
+    region_field: str | None
+
+
+def compile_mapping(spec: MappingSpec) -> CompiledMapping:
+    """Prepare ``spec`` for mapping chunks (field order, payload shape, the validator)."""
+    return CompiledMapping(spec)
+
+
+class CompiledMapping:
+    """A mapping ready to run: :meth:`map_frame` turns one chunk into :class:`MappedRow`s."""
+
+    def __init__(self, spec: MappingSpec) -> None:
+        self.spec = spec
+        self.target: Target = spec.target.type
+        self.checksum: str = spec.checksum
+        info = target_info(self.target)
+        self._key_field = info.key_field
+        self._key_is_email = info.key_is_email
+        self._validator: TypeAdapter[list[Any]] = TypeAdapter(list[info.model])  # type: ignore[name-defined]
+        self._fields = _ordered(
+            _Field(
+                path,
+                parse_path(path),
+                field,
+                next((t.region_field for t in field.transforms if isinstance(t, Phone)), None),
+            )
+            for path, field in spec.fields.items()
+        )
+        self._tree: _Tree = {}
+        for field in (*self._fields, _Field(info.key_field, (info.key_field,), _KEY, None)):
+            node = self._tree
+            for segment in field.segments[:-1]:
+                node = node.setdefault(segment, {})  # type: ignore[assignment]
+            node[field.segments[-1]] = field.path
+        self._primary_key: tuple[str, ...] = (
+            spec.source.primary_key if isinstance(spec.source, SqlSourceSpec) else ()
+        )
+
+    # --- columns -------------------------------------------------------------------------------
+
+    def _columns_used(self) -> dict[str, tuple[str | int, ...]]:
+        """Every source column the mapping reads, with where in the file it is named."""
+        used: dict[str, tuple[str | int, ...]] = {self.spec.key: ("key",)}
+        if self.spec.watermark:
+            used.setdefault(self.spec.watermark, ("watermark",))
+        for column in self._primary_key:
+            used.setdefault(column, ("source", "primary_key"))
+        for i, condition in enumerate(self.spec.filter):
+            used.setdefault(condition.column, ("filter", i, "column"))
+        for field in self._fields:
+            for column in field.spec.source_columns():
+                used.setdefault(column, ("fields", field.path))
+        return used
+
+    def _resolve_headers(self, frame: pd.DataFrame) -> pd.DataFrame:
+        present = set(frame.columns)
+        renames: dict[str, str] = {}
+        for column, alternatives in self.spec.headers.items():
+            if column not in present:
+                found = next((a for a in alternatives if a in present), None)
+                if found is not None:
+                    renames[found] = column
+        if renames:
+            frame = frame.rename(columns=renames)
+            present = set(frame.columns)
+        missing = [(c, loc) for c, loc in self._columns_used().items() if c not in present]
+        if missing:
+            problems = "; ".join(
+                f"{self.spec.where(*loc)}: column {c!r} is not in the source" for c, loc in missing
+            )
+            available = ", ".join(repr(str(c)) for c in frame.columns)
+            raise ConfigurationError(f"{problems} (the source has: {available})")
+        return frame
+
+    # --- mapping -------------------------------------------------------------------------------
+
+    def map_frame(self, frame: pd.DataFrame) -> list[MappedRow]:
+        """Map one chunk (index = source row numbers) into one MappedRow per row, in order.
+
+        Raises:
+            ConfigurationError: a column the mapping reads is missing from the chunk.
+        """
+        frame = self._resolve_headers(frame)
+        n = len(frame)
+        row_numbers = [int(r) for r in frame.index]
+        errors: list[list[FieldError]] = [[] for _ in range(n)]
+
+        keys = self._keys(frame[self.spec.key])
+        for empty in np.flatnonzero(keys.isna().to_numpy()):
+            errors[empty].append(
+                FieldError("the key is empty", column=self.spec.key, field=self._key_field)
+            )
+        filtered = self._filtered(frame)
+        kept = np.flatnonzero(~filtered)
+        work = frame.iloc[kept]
+
+        values: dict[str, pd.Series] = {self._key_field: keys.iloc[kept]}
+        for field in self._fields:
+            region = values.get(field.region_field) if field.region_field else None
+            values[field.path] = self._run_field(field, work, region, errors, kept)
+
+        ok = np.array([not errors[p] for p in kept], dtype=bool)
+        good = kept[ok]
+        payloads = self._assemble({p: v.to_numpy()[ok] for p, v in values.items()}, len(good))
+        payloads = self._validate(payloads, good, frame, errors)
+
+        watermarks = (
+            to_objects(frame[self.spec.watermark]).tolist() if self.spec.watermark else [None] * n
+        )
+        ids: list[tuple[Any, ...]] = (
+            list(zip(*(to_objects(frame[c]).tolist() for c in self._primary_key), strict=True))
+            if self._primary_key else [()] * n
+        )
+        key_list = keys.tolist()
+        by_pos = dict(zip(good.tolist(), payloads, strict=True))
+        rows: list[MappedRow] = []
+        for pos in range(n):
+            payload = by_pos.get(pos)
+            if filtered[pos]:
+                rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None, (),
+                                      ids[pos], watermarks[pos], filtered=True))
+            elif payload is not None and not errors[pos]:
+                rows.append(MappedRow(row_numbers[pos], key_list[pos], payload,
+                                      payload_hash(payload), (), ids[pos], watermarks[pos]))
+            else:
+                rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None,
+                                      tuple(errors[pos]), ids[pos], watermarks[pos]))
+        return rows
+
+    def _keys(self, column: pd.Series) -> pd.Series:
+        text = blanks_to_none(as_text(blanks_to_none(column)).str.strip())
+        return blanks_to_none(text.str.lower()) if self._key_is_email else text
+
+    def _filtered(self, frame: pd.DataFrame) -> Mask:
+        keep = np.ones(len(frame), dtype=bool)
+        for condition in self.spec.filter:
+            keep &= _holds(condition, frame[condition.column])
+        return ~keep
+
+    def _run_field(
+        self,
+        field: _Field,
+        frame: pd.DataFrame,
+        region: pd.Series | None,
+        errors: list[list[FieldError]],
+        positions: np.ndarray[Any, np.dtype[np.intp]],
+    ) -> pd.Series:
+        spec = field.spec
+        if spec.has_constant:
+            return pd.Series([spec.constant] * len(frame), index=frame.index, dtype=object)
+        column = spec.source_columns()[0] if spec.source_columns() else None
+        raw = frame[column] if column is not None else None
+
+        def report(bad: Mask | None, message: str) -> None:
+            if bad is None or not bad.any():
+                return
+            for i in np.flatnonzero(bad):
+                value = None if raw is None else _shown(raw.iloc[i])
+                errors[positions[i]].append(
+                    FieldError(message, column=column, value=value, field=field.path)
+                )
+
+        series = self._source(spec, frame)
+        for transform in spec.transforms:
+            series, bad, message = apply_transform(transform, series, region)
+            report(bad, message)
+        if spec.lookup is not None:
+            series, bad, message = _lookup(spec, series)
+            report(bad, message)
+        if spec.cast is not None:
+            series, bad, message = apply_cast(spec.cast, series)
+            report(bad, message)
+            if bad is not None and bad.any():
+                series = series.where(~bad, None)
+        if spec.ranges is not None:
+            series, bad, message = _bands(spec, series)
+            report(bad, message)
+        if spec.has_default:
+            series = series.where(series.notna(), spec.default)
+        if spec.required:
+            empty = series.isna().to_numpy()
+            # only rows that reached here empty without an earlier error for this field
+            for i in np.flatnonzero(empty):
+                row = errors[positions[i]]
+                if not any(e.field == field.path for e in row):
+                    value = None if raw is None else _shown(raw.iloc[i])
+                    row.append(FieldError("a value is required", column=column, value=value,
+                                          field=field.path))
+        return series
+
+    @staticmethod
+    def _source(spec: FieldSpec, frame: pd.DataFrame) -> pd.Series:
+        if spec.column is not None:
+            return blanks_to_none(frame[spec.column])
+        if spec.columns is not None:
+            texts = [blanks_to_none(as_text(blanks_to_none(frame[c]))).tolist()
+                     for c in spec.columns]
+            lists = [[v for v in vals if v is not None] or None
+                     for vals in zip(*texts, strict=True)]
+            return pd.Series(lists, index=frame.index, dtype=object)
+        assert spec.template is not None
+        return _render(spec.template, frame)
+
+    def _assemble(self, leaves: dict[str, np.ndarray[Any, Any]], count: int) -> list[JsonObject]:
+        def build(node: _Tree | str) -> list[Any]:
+            if isinstance(node, str):
+                values: list[Any] = leaves[node].tolist()
+                return values
+            names = list(node)
+            lists = [build(node[name]) for name in names]
+            if isinstance(names[0], int):
+                ordered = [lists[i] for i in sorted(range(len(names)), key=names.__getitem__)]
+                return [[v for v in vs if v is not None] or None
+                        for vs in zip(*ordered, strict=True)]
+            return [
+                {k: v for k, v in zip(names, vs, strict=True) if v is not None} or None
+                for vs in zip(*lists, strict=True)
+            ]
+
+        if count == 0:
+            return []
+        return [p or {} for p in build(self._tree)]
+
+    def _validate(
+        self,
+        payloads: list[JsonObject],
+        positions: np.ndarray[Any, np.dtype[np.intp]],
+        frame: pd.DataFrame,
+        errors: list[list[FieldError]],
+    ) -> list[JsonObject]:
+        """Check the chunk's payloads against the target model in one call."""
+        try:
+            self._validator.validate_python(payloads)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False, include_input=True):
+                index, *rest = error["loc"]
+                pos = int(positions[int(index)])
+                errors[pos].append(self._model_error(tuple(rest), error, frame, pos))
+        return payloads
+
+    def _model_error(
+        self, loc: tuple[Any, ...], error: Any, frame: pd.DataFrame, pos: int
+    ) -> FieldError:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        path = format_path(loc)
+        field = next(
+            (f for f in sorted(self._fields, key=lambda f: -len(f.segments))
+             if tuple(loc[: len(f.segments)]) == f.segments),
+            None,
+        )
+        if field is None:
+            given = error.get("input")
+            shown = None if not loc or isinstance(given, dict) else _shown(given)
+            return FieldError(message, value=shown, field=path or None)
+        columns = field.spec.source_columns()
+        column = columns[0] if columns else None
+        value = _shown(frame[column].iloc[pos]) if column else _shown(error.get("input"))
+        return FieldError(message, column=column, value=value, field=path)
+
+
+_KEY = FieldSpec(column="key")
+
+
+def _ordered(fields: Any) -> list[_Field]:
+    """Fields whose phone region comes from another field run after that field."""
+    pending = list(fields)
+    done: list[_Field] = []
+    names: set[str] = set()
+    while pending:
+        ready = [f for f in pending if f.region_field is None or f.region_field in names]
+        if not ready:
+            raise ConfigurationError(
+                "phone region_field references form a cycle: "
+                + ", ".join(f.path for f in pending)
+            )
+        for f in ready:
+            pending.remove(f)
+            done.append(f)
+            names.add(f.path)
+    return done
+
+
+def _shown(value: Any) -> str | None:
+    """A source value as an error message shows it."""
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return None
+    return str(as_text(pd.Series([value], dtype=object)).iloc[0])
+
+
+def _render(template: str, frame: pd.DataFrame) -> pd.Series:
+    """Fill ``{Column}`` placeholders column-wise; a row with every placeholder empty is empty."""
+    out = pd.Series("", index=frame.index, dtype=object)
+    any_value = np.zeros(len(frame), dtype=bool)
+    position = 0
+    for match in _PLACEHOLDER.finditer(template):
+        out = out + template[position:match.start()]
+        position = match.end()
+        if match.group(1) is None:
+            out = out + match.group(0)[0]
+            continue
+        text = blanks_to_none(as_text(blanks_to_none(frame[match.group(1)])))
+        any_value |= text.notna().to_numpy()
+        out = out + text.fillna("").astype(object)
+    out = (out + template[position:]).str.strip()
+    if not template_columns(template):
+        return blanks_to_none(out)
+    return blanks_to_none(out.where(any_value, None))
+
+
+def _lookup(spec: FieldSpec, series: pd.Series) -> tuple[pd.Series, Mask, str]:
+    assert spec.lookup is not None
+    table = spec.lookup
+    values = table.values if table.case_sensitive else {
+        k.strip().lower(): v for k, v in table.values.items()
+    }
+
+    def find(value: Any) -> Any:
+        text = str(value).strip() if isinstance(value, str) else str(
+            as_text(pd.Series([value], dtype=object)).iloc[0]
+        )
+        found = values.get(text if table.case_sensitive else text.lower(), _MISSING)
+        if found is _MISSING:
+            if table.has_default:
+                return table.default
+            raise ValueError(value)
+        return found
+
+    out, bad = map_distinct(series, find)
+    known = ", ".join(list(table.values)[:10])
+    return out, bad, f"not in the lookup table ({known})"
+
+
+_MISSING = object()
+
+
+def _bands(spec: FieldSpec, series: pd.Series) -> tuple[pd.Series, Mask, str]:
+    assert spec.ranges is not None
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    present = series.notna().to_numpy()
+    out = np.full(len(series), None, dtype=object)
+    placed = np.zeros(len(series), dtype=bool)
+    for band in spec.ranges:
+        inside = ~placed & ~np.isnan(numbers)
+        if band.up_to is not None:
+            inside &= numbers <= band.up_to
+        fill = np.empty((), dtype=object)
+        fill[()] = band.value  # a 0-d array: a list value is one value, not a sequence
+        out[inside] = fill
+        placed |= inside
+    bad = present & ~placed
+    return pd.Series(out, index=series.index, dtype=object), bad, "not a number in any band"
+
+
+def _holds(condition: Condition, column: pd.Series) -> Mask:
+    text = blanks_to_none(as_text(blanks_to_none(column)).str.strip())
+    present = text.notna().to_numpy()
+    result: Any
+    if condition.empty is not None:
+        result = ~present if condition.empty else present
+    elif condition.not_empty is not None:
+        result = present if condition.not_empty else ~present
+    elif condition.equals is not None:
+        result = (text == condition.equals).to_numpy(dtype=bool, na_value=False)
+    elif condition.not_equals is not None:
+        result = ~(text == condition.not_equals).to_numpy(dtype=bool, na_value=False)
+    elif condition.in_ is not None:
+        result = text.isin(condition.in_).to_numpy()
+    elif condition.not_in is not None:
+        result = ~text.isin(condition.not_in).to_numpy()
+    else:
+        assert condition.matches is not None
+        result = text.str.fullmatch(condition.matches).to_numpy(dtype=bool, na_value=False)
+    return np.asarray(result, dtype=bool)
+
+
+def rows_summary(rows: Sequence[MappedRow]) -> dict[str, int]:
+    """Counts of valid, invalid and filtered rows (for previews and benchmarks)."""
+    valid = sum(1 for r in rows if r.is_valid)
+    filtered = sum(1 for r in rows if r.filtered)
+    return {"valid": valid, "invalid": len(rows) - valid - filtered, "filtered": filtered}

@@ -1,0 +1,155 @@
+"""The transforms a field's value goes through, each vectorised over one column of a chunk.
+
+Each returns the new column and, when some values cannot be transformed, a mask of those rows
+and the message that explains why; the engine records a row error for them and goes on.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pycountry
+
+from refsync.mapping import spec as s
+from refsync.mapping.values import as_text, blanks_to_none, map_distinct
+
+__all__ = ["Step", "apply_transform", "country_code", "e164"]
+
+Mask = np.ndarray[Any, np.dtype[np.bool_]]
+Step = tuple[pd.Series, Mask | None, str]
+
+# spellings CRMs use that ISO 3166 does not list
+_COUNTRY_ALIASES = {
+    "UK": "GB", "U.K.": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB",
+    "GREAT BRITAIN": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US",
+    "UNITED STATES OF AMERICA": "US", "AMERICA": "US", "DEUTSCHLAND": "DE", "SOUTH KOREA": "KR",
+    "KOREA": "KR", "RUSSIA": "RU",
+    "VIETNAM": "VN", "TURKEY": "TR", "CZECH REPUBLIC": "CZ", "HOLLAND": "NL",
+    "THE NETHERLANDS": "NL", "UAE": "AE", "IVORY COAST": "CI", "SWISS": "CH", "SCHWEIZ": "CH",
+    "ÖSTERREICH": "AT", "ESPAÑA": "ES", "ITALIA": "IT", "BRASIL": "BR", "MÉXICO": "MX",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def country_code(value: str) -> str:
+    """ISO 3166-1 alpha-2 code for a country name or code; ValueError when unknown."""
+    text = " ".join(value.split())
+    upper = text.upper()
+    if upper in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[upper]
+    try:
+        country = pycountry.countries.lookup(text)
+    except LookupError:
+        raise ValueError(value) from None
+    return str(country.alpha_2)
+
+
+_INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")
+_PUNCTUATION = re.compile(r"[\s().\-/]")
+
+
+@functools.lru_cache(maxsize=65536)
+def e164(value: str, region: str | None) -> str:
+    """E.164 form of a phone number; ValueError when it is not a valid number."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(value) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _text_op(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], Step]:
+    def run(series: pd.Series) -> Step:
+        return blanks_to_none(func(as_text(series))), None, ""
+    return run
+
+
+def _phone(t: s.Phone, series: pd.Series, region: pd.Series | None) -> Step:
+    text = as_text(series)
+    regions = pd.Series(t.region, index=series.index, dtype=object)
+    if region is not None:
+        regions = region.where(region.notna(), t.region)
+    # factorise (number, region) pairs so each distinct pair is parsed once
+    pairs = text.where(text.isna(), text.astype(object) + "|" + regions.fillna("").astype(str))
+
+    def convert(pair: str) -> str:
+        number, _, code = pair.rpartition("|")  # a region code never holds "|"
+        return e164(number, code or None)
+
+    out, bad = map_distinct(pairs, convert)
+    return out, bad, "not a valid phone number (give it with +country code, or a region)"
+
+
+def _split(t: s.Split, series: pd.Series) -> Step:
+    parts = as_text(series).str.split(t.separator, regex=False)
+    item = t.item
+
+    def clean(value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        kept = [p.strip() for p in value if p and p.strip()]
+        if not kept:
+            return None
+        return [{item: p} for p in kept] if item else kept
+
+    return pd.Series([clean(v) for v in parts], index=series.index, dtype=object), None, ""
+
+
+def _join(t: s.Join, series: pd.Series) -> Step:
+    def join(value: Any) -> Any:
+        if isinstance(value, list):
+            text = t.separator.join(str(v) for v in value if v not in (None, ""))
+            return text or None
+        return value
+
+    return pd.Series([join(v) for v in series], index=series.index, dtype=object), None, ""
+
+
+def apply_transform(
+    t: s.TransformSpec, series: pd.Series, region: pd.Series | None = None
+) -> Step:
+    """Run transform ``t`` over ``series`` (``region``: the phone's per-row region, if any)."""
+    match t:
+        case s.Trim():
+            return _text_op(lambda x: x.str.strip())(series)
+        case s.CollapseSpaces():
+            return _text_op(lambda x: x.str.replace(r"\s+", " ", regex=True).str.strip())(series)
+        case s.Upper():
+            return _text_op(lambda x: x.str.upper())(series)
+        case s.Lower():
+            return _text_op(lambda x: x.str.lower())(series)
+        case s.TitleCase():
+            return _text_op(lambda x: x.str.title())(series)
+        case s.NullIf():
+            text = as_text(series)
+            return text.where(~text.isin(t.values), None), None, ""
+        case s.Replace():
+            return _text_op(
+                lambda x: x.str.replace(t.pattern, t.replacement, regex=True)
+            )(series)
+        case s.Truncate():
+            return _text_op(lambda x: x.str.slice(0, t.length))(series)
+        case s.Country():
+            aliases = {k.upper(): v for k, v in t.aliases.items()}
+
+            def lookup(value: Any) -> str:
+                text = str(value).strip()
+                return aliases.get(text.upper()) or country_code(text)
+
+            out, bad = map_distinct(as_text(series), lookup)
+            return out, bad, "not a known country (ISO 3166 name or code)"
+        case s.Phone():
+            return _phone(t, series, region)
+        case s.Split():
+            return _split(t, series)
+        case s.Join():
+            return _join(t, series)
+    raise AssertionError(f"unhandled transform {t!r}")

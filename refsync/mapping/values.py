@@ -1,0 +1,78 @@
+"""Vectorised helpers over one column of a chunk: blanks, text, and per-distinct-value work.
+
+Inside the engine a column is an ``object`` Series whose missing cells are ``None`` (never NaN,
+NaT or ""). Work that needs Python per value (a country lookup, a phone number) runs once per
+*distinct* value of the chunk through :func:`map_distinct`, so a column of repeated values costs
+one call per value, not per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["as_text", "blanks_to_none", "map_distinct", "to_objects"]
+
+
+def to_objects(series: pd.Series) -> pd.Series:
+    """An ``object`` Series with every missing cell (NaN, NaT, None, pd.NA) as ``None``."""
+    out = series.astype(object)
+    missing = series.isna()
+    if missing.any():
+        out = out.where(~missing, None)
+    return out
+
+
+def blanks_to_none(series: pd.Series) -> pd.Series:
+    """:func:`to_objects`, and empty text also becomes ``None``."""
+    out = to_objects(series)
+    empty = (out == "").to_numpy(dtype=bool, na_value=False)
+    if empty.any():
+        out = out.where(~empty, None)
+    return out
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """Every present value as text (``15000.0`` → ``"15000"``; a midnight date-time → its date)."""
+    if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        return series
+    return map_distinct(series, _text_of)[0]
+
+
+def map_distinct(
+    series: pd.Series, func: Callable[[Any], Any]
+) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
+    """Apply ``func`` once per distinct present value; a ValueError marks that value as bad.
+
+    Returns the mapped Series (``None`` where missing or bad) and a boolean mask of bad rows.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    bad = np.zeros(len(uniques) + 1, dtype=bool)
+    for i, value in enumerate(uniques):
+        try:
+            results[i] = func(value)
+        except ValueError:
+            bad[i] = True
+    results[-1] = None  # code -1: missing
+    return pd.Series(results[codes], index=series.index, dtype=object), bad[codes]

@@ -1,0 +1,75 @@
+"""What every payload model shares: camelCase on the wire, ISO code checks, strict shapes.
+
+Fields are snake_case in Python and camelCase in JSON. Microsoft's own examples sometimes spell keys
+in PascalCase (``"ExternalReferenceId"``, ``"Type"``), and the API reads keys case-insensitively,
+so validation accepts both spellings; serialisation always writes camelCase. Unknown keys are
+refused: a misspelt key would otherwise be dropped by the API without a word.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, AliasChoices, AliasGenerator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel, to_pascal
+
+COUNTRY_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
+CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currencies)
+
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _country(value: str) -> str:
+    if value not in COUNTRY_CODES:
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return value
+
+
+def _currency(value: str) -> str:
+    if value not in CURRENCY_CODES:
+        raise ValueError("not an ISO 4217 currency code")
+    return value
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def _iso_datetime(value: str) -> str:
+    if not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("not an ISO 8601 date or date-time (e.g. 2027-03-31T00:00:00Z)")
+    return value
+
+
+CountryCode = Annotated[str, AfterValidator(_country)]
+CurrencyCode = Annotated[str, AfterValidator(_currency)]
+IsoDateTime = Annotated[str, AfterValidator(_iso_datetime)]
+Email = Annotated[str, AfterValidator(_email)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+def _either_case(name: str) -> AliasChoices:
+    return AliasChoices(to_camel(name), to_pascal(name))
+
+
+class ApiModel(BaseModel):
+    """Base of the payload models: camelCase JSON, PascalCase tolerated on input, no extras."""
+
+    model_config = ConfigDict(
+        alias_generator=AliasGenerator(validation_alias=_either_case, serialization_alias=to_camel),
+        populate_by_name=True,
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=False,
+    )
+
+    def to_payload(self) -> dict[str, object]:
+        """The JSON body the API expects: camelCase keys, unset fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -1,0 +1,33 @@
+"""GT365 ``POST {base}/api/InviteGuest``: a guest invitation brokered by the GT365 service."""
+
+from __future__ import annotations
+
+import orjson
+from pydantic import Field, field_validator
+
+from refsync.models._base import ApiModel, Email
+
+__all__ = ["DEFAULT_REDIRECT_URL", "MORE_MAX_CHARS", "Gt365Invitation"]
+
+DEFAULT_REDIRECT_URL = "https://invitations.microsoft.com"
+MORE_MAX_CHARS = 4000
+
+
+class Gt365Invitation(ApiModel):
+    """An invite request; ``more`` carries custom key/values, at most 4000 characters as JSON."""
+
+    invited_user_email_address: Email
+    invite_redirect_url: str = Field(
+        default=DEFAULT_REDIRECT_URL, pattern=r"^https://\S+$", max_length=2048
+    )
+    send_invitation_message: bool | None = None
+    invited_user_display_name: str | None = Field(default=None, max_length=256)
+    requested_by: str | None = None
+    more: dict[str, str] | None = None
+
+    @field_validator("more")
+    @classmethod
+    def _more_fits(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is not None and len(orjson.dumps(value).decode()) > MORE_MAX_CHARS:
+            raise ValueError(f"more must serialise to at most {MORE_MAX_CHARS} characters")
+        return value
