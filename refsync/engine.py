@@ -58,9 +58,12 @@ class RunOptions:
 
 
 @dataclass
-class _Send:
-    planned: PlannedRow
-    action: Action
+class _Resolution:
+    """Rows settled by a lookup (adopted or failed) and rows to create again."""
+
+    results: list[RowResult] = field(default_factory=list)
+    updates: list[EntryUpdate] = field(default_factory=list)
+    recreate: list[PlannedRow] = field(default_factory=list)
 
 
 class SyncRun:
@@ -196,10 +199,10 @@ class SyncRun:
                 to_resolve.append(item)
             else:
                 sends.append(item)
-        adopted, recreate = await self._resolve(to_resolve)
-        results.extend(adopted[0])
-        updates.extend(adopted[1])
-        sends.extend(recreate)
+        resolution = await self._resolve(to_resolve)
+        results.extend(resolution.results)
+        updates.extend(resolution.updates)
+        sends.extend(resolution.recreate)
         sent_results, sent_updates = await self._send(sends)
         results.extend(sent_results)
         updates.extend(sent_updates)
@@ -209,33 +212,42 @@ class SyncRun:
             unit.add_events(self.target, self.run_id, results, at=now)
         return results
 
-    async def _resolve(
-        self, items: list[PlannedRow]
-    ) -> tuple[tuple[list[RowResult], list[EntryUpdate]], list[PlannedRow]]:
-        """Look up pending creates remotely: adopt what exists, return the rest to re-create."""
+    async def _resolve(self, items: list[PlannedRow]) -> _Resolution:
+        """Look up pending creates remotely: adopt what exists, return the rest to re-create.
+
+        The lookup is retried like any request; if it keeps failing, the rows stay ``pending``
+        and are reported failed, to be resolved by the next run (never re-created blindly).
+        """
+        resolution = _Resolution()
         if not items:
-            return ([], []), []
+            return resolution
         intents = [i.entry.intent_at for i in items if i.entry and i.entry.intent_at]
-        since = min(intents, default=self._clock())
-        found = await self.destination.resolve(
-            [i.key for i in items], since - self.options.resolve_skew)
-        self.requests_sent += 1
-        results: list[RowResult] = []
-        updates: list[EntryUpdate] = []
-        recreate: list[PlannedRow] = []
+        since = min(intents, default=self._clock()) - self.options.resolve_skew
+        keys = [i.key for i in items]
+        (lookup,) = await execute([keys], lambda k: self.destination.resolve(k, since),
+                                  limiter=self.limiter, budget=self.budget,
+                                  policy=self.options.retry_policy)
+        self.requests_sent += lookup.attempts
+        if lookup.error is not None:
+            message = f"could not resolve an earlier create: {self._message(lookup.error)}"
+            for item in items:
+                resolution.results.append(self._result(item.row, Outcome.FAILED, error=message))
+                resolution.updates.append(EntryUpdate(item.key, EntryState.PENDING,
+                                                      payload_hash=item.row.payload_hash,
+                                                      error=message, attempts=0))
+            return resolution
+        found = lookup.result or {}
         for item in items:
             remote = found.get(item.key)
             if remote is None:
-                recreate.append(replace(item, action=Action.CREATE))
+                resolution.recreate.append(replace(item, action=Action.CREATE))
                 continue
             assert item.entry is not None
-            updates.append(EntryUpdate(item.key, EntryState.SYNCED,
-                                       payload_hash=item.entry.payload_hash, remote=remote,
-                                       attempts=0, row_number=item.row.row_number,
-                                       source_id=item.row.source_id))
-            results.append(self._result(item.row, Outcome.CREATED, remote=remote,
-                                        error=None))
-        return (results, updates), recreate
+            resolution.updates.append(EntryUpdate(
+                item.key, EntryState.SYNCED, payload_hash=item.entry.payload_hash, remote=remote,
+                attempts=0, row_number=item.row.row_number, source_id=item.row.source_id))
+            resolution.results.append(self._result(item.row, Outcome.CREATED, remote=remote))
+        return resolution
 
     async def _send(self, items: list[PlannedRow]) -> tuple[list[RowResult], list[EntryUpdate]]:
         """Send creates and updates; resolve uncertain creates between rounds."""
@@ -259,10 +271,11 @@ class SyncRun:
                 updates.append(update)
             if not uncertain:
                 return results, updates
-            (adopted_results, adopted_updates), pending = await self._resolve(
+            resolution = await self._resolve(
                 [replace(i, entry=self._pending_entry(i)) for i in uncertain])
-            results.extend(adopted_results)
-            updates.extend(adopted_updates)
+            results.extend(resolution.results)
+            updates.extend(resolution.updates)
+            pending = resolution.recreate
             if not pending or round_number == self.options.resolve_rounds:
                 break
         for item in pending:  # still unknown: stays pending, resolved by the next run
