@@ -19,7 +19,7 @@ from pathlib import Path
 
 import msal
 
-from refsync.errors import AuthError
+from refsync.errors import AuthError, ConfigurationError
 
 __all__ = ["FileTokenCache"]
 
@@ -44,8 +44,12 @@ class FileTokenCache(msal.SerializableTokenCache):  # type: ignore[misc]
     def _load(self) -> None:
         try:
             mode = self.path.stat().st_mode
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot read the token cache {self.path}: {exc.strerror or exc}"
+            ) from exc
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             os.chmod(self.path, _OWNER_ONLY)
             log.warning(
@@ -55,7 +59,12 @@ class FileTokenCache(msal.SerializableTokenCache):  # type: ignore[misc]
             )
         try:
             self.deserialize(self.path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot read the token cache {self.path}: {exc.strerror or exc}"
+            ) from exc
+        except ValueError as exc:  # not JSON, or not UTF-8 (UnicodeDecodeError)
+            # "from None": the decoder's message may quote the file, which holds tokens.
             raise AuthError(
                 f"token cache {self.path} is unreadable ({type(exc).__name__}); "
                 "run `refsync auth login` to sign in again"
@@ -66,8 +75,16 @@ class FileTokenCache(msal.SerializableTokenCache):  # type: ignore[misc]
         with self._save_lock:
             if not self.has_state_changed:
                 return
-            self._write(self.serialize())
+            # Cleared before serialising: a token MSAL adds meanwhile sets it again and is
+            # written by the next save instead of being silently forgotten.
             self.has_state_changed = False
+            try:
+                self._write(self.serialize())
+            except OSError as exc:
+                self.has_state_changed = True
+                raise ConfigurationError(
+                    f"cannot write the token cache {self.path}: {exc.strerror or exc}"
+                ) from exc
 
     def _write(self, text: str) -> None:
         directory = self.path.parent

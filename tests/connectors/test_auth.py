@@ -350,3 +350,13 @@ def test_auth_for_target_picks_the_identity(settings: Settings) -> None:
     finally:
         for auth in (pc, legacy, graph, gt365):
             auth.token_source.close()
+
+
+def test_unwritable_cache_location_is_a_configuration_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = FileTokenCache(blocker / "cache.json")  # its directory would be a regular file
+    cache.has_state_changed = True
+    with pytest.raises(ConfigurationError, match="cannot write the token cache"):
+        cache.save()
+    assert cache.has_state_changed  # still to be written
