@@ -12,7 +12,7 @@ from pathlib import Path
 from refsync.cells import neutralise
 from refsync.reports._files import atomic_path, resolve_target
 from refsync.reports.model import RunReport
-from refsync.reports.rows import COLUMNS, report_rows
+from refsync.reports.rows import COLUMNS
 
 
 def write_csv(report: RunReport, out: Path) -> Path:
@@ -21,6 +21,6 @@ def write_csv(report: RunReport, out: Path) -> Path:
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
         writer.writerow([neutralise(name) for name in COLUMNS])
-        for row in report_rows(report):
+        for row in report.shown_rows:
             writer.writerow(["" if value is None else neutralise(value) for value in row.flat()])
     return target

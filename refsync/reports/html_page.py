@@ -20,7 +20,7 @@ from refsync.records import Outcome
 from refsync.reports._files import atomic_path, resolve_target
 from refsync.reports._page_template import TEMPLATE
 from refsync.reports.model import PROBLEM_OUTCOMES, RunReport, RunSummary
-from refsync.reports.rows import COLUMNS, clean_text, provenance_items, report_rows
+from refsync.reports.rows import COLUMNS, clean_text, provenance_items
 
 #: How many runs the trend shows, the current one included.
 TREND_RUNS = 30
@@ -183,7 +183,7 @@ def _trend(report: RunReport, history: Sequence[RunSummary]) -> _Trend:
 
 def render_html(report: RunReport, *, history: Sequence[RunSummary] = ()) -> str:
     """The page as text; ``history`` holds earlier runs' summaries for the trend."""
-    problem_rows = (row.flat() for row in report_rows(report) if row.outcome in PROBLEM_OUTCOMES)
+    problem_rows = (row.flat() for row in report.shown_rows if row.outcome in PROBLEM_OUTCOMES)
     context: dict[str, Any] = {
         "run_id": clean_text(report.run_id),
         "mapping_name": clean_text(report.mapping_name),

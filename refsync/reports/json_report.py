@@ -18,7 +18,7 @@ from refsync.errors import InputError
 from refsync.records import Outcome, RowResult, Target
 from refsync.reports._files import atomic_path, resolve_target
 from refsync.reports.model import Provenance, RunReport
-from refsync.reports.rows import clean_text, iso_utc, report_rows
+from refsync.reports.rows import clean_text, iso_utc
 
 SCHEMA_NAME = "refsync.run-report"
 SCHEMA_VERSION = 1
@@ -66,7 +66,7 @@ def report_document(report: RunReport) -> dict[str, Any]:
                 "error": row.error,
                 "source_id": list(row.source_id),
             }
-            for row in report_rows(report)
+            for row in report.shown_rows
         ],
     }
 
@@ -76,7 +76,7 @@ def write_json(report: RunReport, out: Path) -> Path:
     target = resolve_target(out, report, "json")
     document = report_document(report)
     with atomic_path(target) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        json.dump(document, fh, ensure_ascii=False, indent=2, allow_nan=False)
+        json.dump(document, fh, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         fh.write("\n")
     return target
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 
 from refsync.records import Outcome, RowResult, Target
+from refsync.reports.rows import ReportRow
 
 #: Outcomes that mean a row still needs a person or a later run to act on it.
 PROBLEM_OUTCOMES: frozenset[Outcome] = frozenset(
@@ -147,6 +148,11 @@ class RunReport:
         for result in self.results:
             counts[Outcome(result.outcome)] += 1
         return counts
+
+    @cached_property
+    def shown_rows(self) -> tuple[ReportRow, ...]:
+        """The rows as every format shows them (secrets masked), cleaned once per report."""
+        return tuple(ReportRow.of(result) for result in self.results)
 
     @property
     def total(self) -> int:

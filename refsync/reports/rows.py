@@ -1,24 +1,26 @@
 """The one place where report values are made safe to show.
 
-Every writer takes its rows and provenance from here, so a secret masked for the CSV is masked in
-the workbook, the JSON and the HTML too. Text is cleaned in this order: control characters that
-no spreadsheet or XML file can hold become U+FFFD, credentials inside URLs are masked, then
-:func:`refsync.secrets.redact` masks bearer tokens, JWTs and ``key=value`` secrets. Formula
-neutralisation is left to the spreadsheet writers, since JSON and HTML readers need the real text.
+Every writer takes its rows (``RunReport.shown_rows``, built here once per report) and provenance
+from here, so a secret masked for the CSV is masked in the workbook, the JSON and the HTML too.
+Text is cleaned in this order: control characters that no spreadsheet or XML file can hold become
+U+FFFD, credentials inside URLs are masked, then :func:`refsync.secrets.redact` masks bearer
+tokens, JWTs and ``key=value`` secrets. Formula neutralisation is left to the spreadsheet
+writers, since JSON and HTML readers need the real text.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from refsync.records import Outcome, RowResult
-from refsync.reports.model import RunReport
 from refsync.secrets import MASK, redact
+
+if TYPE_CHECKING:
+    from refsync.reports.model import RunReport
 
 #: Column order of every tabular format (CSV, workbook sheets, HTML tables, JSON row keys).
 COLUMNS: tuple[str, ...] = (
@@ -123,12 +125,6 @@ class ReportRow:
             self.error,
             self.source_id_text(),
         )
-
-
-def report_rows(report: RunReport) -> Iterator[ReportRow]:
-    """The report's rows, in row order, cleaned."""
-    for result in report.results:
-        yield ReportRow.of(result)
 
 
 def provenance_items(report: RunReport) -> list[tuple[str, str]]:

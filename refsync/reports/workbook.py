@@ -21,7 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from refsync.cells import neutralise
 from refsync.reports._files import atomic_path, resolve_target
 from refsync.reports.model import RunReport
-from refsync.reports.rows import COLUMNS, ReportRow, provenance_items, report_rows
+from refsync.reports.rows import COLUMNS, ReportRow, provenance_items
 
 SUMMARY_SHEET = "Summary"
 #: Excel refuses longer cell text; longer error messages are cut and marked.
@@ -90,7 +90,7 @@ def write_xlsx(report: RunReport, out: Path) -> Path:
     """Write the workbook to ``out`` (a file, or a directory for the default name)."""
     target = resolve_target(out, report, "xlsx")
     by_outcome: dict[str, list[ReportRow]] = {}
-    for row in report_rows(report):
+    for row in report.shown_rows:
         by_outcome.setdefault(row.outcome.value, []).append(row)
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "refsync"
