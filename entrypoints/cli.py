@@ -16,6 +16,12 @@ from refsync.errors import FatalError
 
 _COMMANDS: dict[str, str] = {
     # name -> module under entrypoints.commands exporting `command`
+    "sync": "sync",
+    "apply": "apply",
+    "sandbox": "sandbox",
+    "demo": "demo",
+    "mapping": "mapping",
+    "auth": "auth",
 }
 
 

@@ -99,6 +99,7 @@ class SyncRun:
         self._clock = clock
         self._secrets = tuple(known_secrets)
         self._seen: dict[str, int] = {}
+        self._preview_seen: dict[str, int] = {}
         self._deferred: list[MappedRow] = []
         self._intent_at = clock()
         self._expected = expected_plan
@@ -114,7 +115,7 @@ class SyncRun:
         results: list[RowResult] = []
         candidates: list[MappedRow] = []
         for row in self.mapper.map_frame(frame):
-            settled = self._screen(row)
+            settled = self._screen(row, self._seen)
             if settled is None:
                 candidates.append(row)
             else:
@@ -138,7 +139,7 @@ class SyncRun:
         settled: list[RowResult] = []
         candidates: list[MappedRow] = []
         for row in self.mapper.map_frame(frame):
-            result = self._screen(row)
+            result = self._screen(row, self._preview_seen)
             if result is None:
                 candidates.append(row)
             else:
@@ -165,14 +166,14 @@ class SyncRun:
 
     # -- stages --------------------------------------------------------------------------------
 
-    def _screen(self, row: MappedRow) -> RowResult | None:
+    def _screen(self, row: MappedRow, seen: dict[str, int]) -> RowResult | None:
         """Settle rows that never reach the ledger: filtered, invalid, duplicate keys."""
         if row.filtered:
             return self._result(row, Outcome.FILTERED)
         if not row.is_valid or row.key is None:
             message = "; ".join(str(e) for e in row.errors) or "no key"
             return self._result(row, Outcome.INVALID, error=message)
-        first = self._seen.setdefault(row.key, row.row_number)
+        first = seen.setdefault(row.key, row.row_number)
         if first != row.row_number:
             return self._result(row, Outcome.DUPLICATE,
                                 error=f"key {row.key!r} already on row {first}; sent once")

@@ -26,6 +26,11 @@ class Source(Protocol):
     own headers.
     """
 
+    fingerprint: str
+    """A checksum of the input (file hash, or query and URL) for provenance and plans."""
+    description: str
+    """What a person reads in a report: the file name, or the URL without its password."""
+
     def chunks(self, chunk_size: int) -> Iterator[pd.DataFrame]: ...
 
 

@@ -1,8 +1,12 @@
 """Shared fixtures. Each area's fixtures live in tests/fixtures/ and are registered here."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect's temporary server keeps its SQLite database under PREFECT_HOME: one per test session,
+# so that parallel sessions and the developer's own profile never share (or lock) it.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="refsync-prefect-"))
 
 pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.browser", "tests.fixtures.sandbox"]
