@@ -17,6 +17,7 @@ from refsync.reports.json_report import (
     report_document,
     write_json,
 )
+from refsync.reports.markdown import outcome_table, render_markdown
 from refsync.reports.model import Provenance, RunReport, RunSummary
 from refsync.reports.terminal import render_summary_table
 from refsync.reports.workbook import write_xlsx
@@ -31,9 +32,11 @@ __all__ = [
     "RunSummary",
     "key_history",
     "load_schema",
+    "outcome_table",
     "publish",
     "read_json",
     "render_html",
+    "render_markdown",
     "render_summary_table",
     "report_document",
     "write_all",
