@@ -16,7 +16,7 @@ Every input row leaves :meth:`SyncRun.process` with exactly one :class:`RowResul
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -55,6 +55,8 @@ class RunOptions:
     resolve_skew: timedelta = timedelta(minutes=5)
     lock_wait_s: float = 300.0
     resend: bool = False
+    gate: Callable[[], Awaitable[None]] | None = None
+    """Awaited before every request: a rate limit shared by all workers (see flows/)."""
 
 
 @dataclass
@@ -94,7 +96,8 @@ class SyncRun:
         self.options = options
         self.stamp = RunStamp(self.run_id, mapping_name, mapper.checksum)
         self.limiter = AdaptiveLimiter(options.max_concurrency,
-                                       requests_per_second=options.requests_per_second)
+                                       requests_per_second=options.requests_per_second,
+                                       gate=options.gate)
         self.budget = RetryBudget(options.retry_budget)
         self._clock = clock
         self._secrets = tuple(known_secrets)

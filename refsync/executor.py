@@ -4,7 +4,8 @@
   successes, halves on throttling (429) or when latency climbs well above its baseline, and
   pauses every sender until a ``Retry-After`` has passed. An optional steady rate
   (requests per second) spaces sends out evenly, so a known limit is used to the full without
-  tripping it.
+  tripping it; an optional ``gate`` is awaited before every send, for a limit shared by several
+  workers (a Prefect global rate limit).
 - :func:`execute` runs one send per item under the limiter. Transient failures are retried with
   exponential backoff and full jitter (or exactly ``Retry-After`` when the server sent one) while
   the run's :class:`RetryBudget` lasts. An :class:`~refsync.errors.UncertainOutcome` is never
@@ -70,6 +71,7 @@ class AdaptiveLimiter:
         latency_factor: float = 3.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        gate: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.max_concurrency = max_concurrency
         self.limit = min(max_concurrency, initial or max(2, max_concurrency // 2))
@@ -85,6 +87,7 @@ class AdaptiveLimiter:
         self._clock = clock
         self._sleep = sleep
         self._changed = asyncio.Condition()
+        self._gate = gate
 
     async def acquire(self) -> None:
         async with self._changed:
@@ -94,6 +97,8 @@ class AdaptiveLimiter:
         await self._wait_for_turn()
 
     async def _wait_for_turn(self) -> None:
+        if self._gate is not None:  # a limit shared with other workers (e.g. Prefect's)
+            await self._gate()
         now = self._clock()
         start = max(now, self._paused_until)
         if self._rate:
