@@ -8,12 +8,13 @@ item counts), answered with 429 and a fractional ``Retry-After``.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from sandbox.errors import ApiError, graph_error
 from sandbox.faults import FaultEngine, SlidingLimit
@@ -263,5 +264,5 @@ class Graph:
             "id": item["id"],
             "status": response.status,
             "headers": headers,
-            "body": json.loads(response.body) if response.body else None,
+            "body": orjson.loads(response.body) if response.body else None,
         }

@@ -30,8 +30,11 @@ def now_ticks() -> int:
 def format_ticks(ticks: int) -> str:
     """``2024-05-01T12:00:00.1234567Z``."""
     seconds, frac = divmod(ticks, 10_000_000)
-    stamp = (_EPOCH + dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{frac:07d}Z"
+    t = _EPOCH + dt.timedelta(seconds=seconds)
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+        f".{frac:07d}Z"
+    )
 
 
 def parse_ticks(text: str) -> int:

@@ -88,31 +88,36 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _coerce(value: Any, schema: dict[str, Any], path: str) -> Any:
+def _where(parent: str, key: str | int) -> str:
+    return f"{parent}[{key}]" if isinstance(key, int) else _join(parent, key)
+
+
+def _coerce(value: Any, schema: dict[str, Any], parent: str, key: str | int) -> Any:
+    """Bind one value; the error path is only built when something is wrong (hot path)."""
     kind = schema.get("type")
-    if kind == "object" and isinstance(schema.get("properties"), dict):
-        if not isinstance(value, dict):
-            raise ValidationFailure(path, "must be an object")
-        return _coerce_object(value, schema["properties"], path)
+    if kind == "string" and type(value) is str:
+        return value
     if kind == "object":
         if not isinstance(value, dict):
-            raise ValidationFailure(path, "must be an object")
+            raise ValidationFailure(_where(parent, key), "must be an object")
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            return _coerce_object(value, properties, _where(parent, key))
         return value
     if kind == "array":
         if not isinstance(value, list):
-            raise ValidationFailure(path, "must be an array")
+            raise ValidationFailure(_where(parent, key), "must be an array")
         items = schema.get("items") or {}
+        here = _where(parent, key)
         return [
-            _coerce(item, items, f"{path}[{index}]")
+            _coerce(item, items, here, index)
             for index, item in enumerate(value)
             if item is not None
         ]
     if kind == "string":
-        if isinstance(value, str):
-            return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        raise ValidationFailure(path, "must be a string")
+        raise ValidationFailure(_where(parent, key), "must be a string")
     if kind == "number" or kind == "integer":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value
@@ -121,18 +126,29 @@ def _coerce(value: Any, schema: dict[str, Any], path: str) -> Any:
                 return float(value)
             except ValueError:
                 pass
-        raise ValidationFailure(path, "must be a number")
+        raise ValidationFailure(_where(parent, key), "must be a number")
     if kind == "boolean":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
-        raise ValidationFailure(path, "must be true or false")
+        raise ValidationFailure(_where(parent, key), "must be true or false")
     return value
 
 
+_LOWERED: dict[int, dict[str, str]] = {}
+
+
+def _lowered(properties: dict[str, Any]) -> dict[str, str]:
+    # Schemas live as long as the process, so their identity is a safe cache key.
+    by_lower = _LOWERED.get(id(properties))
+    if by_lower is None:
+        by_lower = _LOWERED[id(properties)] = {name.lower(): name for name in properties}
+    return by_lower
+
+
 def _coerce_object(value: dict[str, Any], properties: dict[str, Any], path: str) -> dict[str, Any]:
-    by_lower = {name.lower(): name for name in properties}
+    by_lower = _lowered(properties)
     out: dict[str, Any] = {}
     for key, item in value.items():
         if not isinstance(key, str):
@@ -140,7 +156,7 @@ def _coerce_object(value: dict[str, Any], properties: dict[str, Any], path: str)
         name = by_lower.get(key.lower())
         if name is None or item is None:
             continue
-        out[name] = _coerce(item, properties[name], _join(path, name))
+        out[name] = _coerce(item, properties[name], path, name)
     return out
 
 
@@ -179,7 +195,7 @@ def coerce_at(path: str, value: Any) -> Any:
         name = {k.lower(): k for k in props}.get(part.lower(), part)
         schema = props.get(name, {})
         dotted = _join(dotted, name)
-    return _coerce(value, schema, dotted)
+    return _coerce(value, schema, "", dotted)
 
 
 def _require(obj: dict[str, Any], key: str, path: str) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 import h11
+import orjson
 
 MAX_BODY = 8 * 1024 * 1024
 _REASONS = {int(s): s.phrase.encode() for s in HTTPStatus}
@@ -41,7 +41,8 @@ class Request:
 
     def json(self) -> Any:
         """Decode the body as JSON; raises ``ValueError`` when it is not JSON."""
-        return json.loads(self.body.decode("utf-8-sig") or "null")
+        body = self.body.removeprefix(b"\xef\xbb\xbf")
+        return orjson.loads(body) if body.strip() else None
 
     def form(self) -> dict[str, str]:
         """Decode an ``application/x-www-form-urlencoded`` body."""
@@ -61,7 +62,7 @@ class Response:
         """A JSON response (``application/json; charset=utf-8``)."""
         out = {"content-type": "application/json; charset=utf-8"}
         out.update(headers or {})
-        return cls(status, json.dumps(payload, separators=(",", ":")).encode(), out)
+        return cls(status, orjson.dumps(payload), out)
 
 
 class _Drop:
