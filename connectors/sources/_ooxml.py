@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from connectors.sources.limits import InputLimits, MiB
 from refsync.errors import InputError
@@ -68,7 +71,7 @@ def inspect_package(path: Path, limits: InputLimits) -> Package:
         raise InputError(f"{name} is not an .xlsx: an .xlsx is a zip archive{hint}")
     try:
         with zipfile.ZipFile(path) as archive:
-            return _inspect(archive, name, limits)
+            return _inspect(archive, path, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise InputError(f"{name} is a corrupt .xlsx: {exc}") from exc
 
@@ -77,7 +80,8 @@ def _is_text(magic: bytes) -> bool:
     return all(32 <= b < 127 or b in b"\t\r\n" for b in magic.lstrip(b"\xef\xbb\xbf"))
 
 
-def _inspect(archive: zipfile.ZipFile, name: str, limits: InputLimits) -> Package:
+def _inspect(archive: zipfile.ZipFile, path: Path, limits: InputLimits) -> Package:
+    name = path.name
     members = archive.infolist()
     if len(members) > limits.max_zip_members:
         raise InputError(
@@ -104,31 +108,66 @@ def _inspect(archive: zipfile.ZipFile, name: str, limits: InputLimits) -> Packag
                 f"{name} looks like a zip bomb: {member.filename} inflates {ratio:.0f}-fold "
                 f"(limit {limits.max_compression_ratio:.0f})"
             )
-    heads = {member.filename: _verify_member(archive, member, name) for member in members}
+    with path.open("rb") as raw:
+        heads = {member.filename: _verify_member(raw, member, name) for member in members}
     sheet_parts = _sheet_parts(archive, name)
     hidden = {part: _hidden_columns(heads.get(part, b"")) for part in sheet_parts.values()}
     return Package(sheet_parts, hidden)
 
 
-def _verify_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
-    """Inflate one entry; check its prolog; return the first bytes of a worksheet part.
+def _verify_member(raw: BinaryIO, member: zipfile.ZipInfo, name: str) -> bytes:
+    """Inflate one entry from its raw bytes with a budget; check its prolog; keep its head.
 
-    zipfile stops at the declared size and checks the CRC at the end, so a directory that lies
-    about sizes is caught here, before calamine inflates anything.
+    The budget is the size the zip directory declares: inflating past it means the directory
+    lies (the classic way to slip a bomb past a ratio check), and falling short means the entry
+    is damaged. zipfile itself cannot be used here: it stops reading at the declared size.
+    Returns the first bytes of a worksheet part (where ``<cols>`` lives), else ``b""``.
     """
+    raw.seek(member.header_offset)
+    local = raw.read(30)
+    if len(local) < 30 or local[:4] != b"PK\x03\x04":
+        raise InputError(f"{name} is a corrupt .xlsx: bad local header for {member.filename}")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    raw.seek(member.header_offset + 30 + name_len + extra_len)
+    if member.compress_type == zipfile.ZIP_DEFLATED:
+        inflater: Any = zlib.decompressobj(-15)
+    elif member.compress_type == zipfile.ZIP_STORED:
+        inflater = None
+    else:
+        raise InputError(
+            f"{name}: {member.filename} uses an unsupported compression ({member.compress_type})"
+        )
     is_xml = member.filename.endswith((".xml", ".rels", ".vml"))
     keep = _READ if member.filename.startswith("xl/worksheets/") else 0
+    budget = member.file_size
     head = b""
     seen = 0
-    with archive.open(member) as stream:
-        while block := stream.read(_READ):
+    left = member.compress_size
+    while left > 0:
+        block = raw.read(min(_READ, left))
+        if not block:
+            break
+        left -= len(block)
+        while block:
+            if inflater is None:
+                out, block = block, b""
+            else:
+                out = inflater.decompress(block, budget - seen + 1)
+                block = inflater.unconsumed_tail
+            if is_xml and seen == 0 and out:
+                _check_prolog(out, member.filename, name)
+            seen += len(out)
+            if seen > budget:
+                raise InputError(
+                    f"{name} is refused: {member.filename} inflates beyond the size its zip "
+                    "directory declares (a zip bomb or a corrupt file)"
+                )
             if len(head) < keep:
-                head += block[: keep - len(head)]
-            seen += len(block)
-            if is_xml and seen == len(block):
-                _check_prolog(block, member.filename, name)
-    if seen != member.file_size:
-        raise InputError(f"{name} is a corrupt .xlsx: {member.filename} has the wrong size")
+                head += out[: keep - len(head)]
+            if inflater is not None and inflater.eof:
+                break
+    if seen != budget:
+        raise InputError(f"{name} is a corrupt .xlsx: {member.filename} is truncated")
     return head
 
 
