@@ -42,7 +42,7 @@ def _text(value: str) -> Any:
 
 
 def _bold(ws: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=_text(value) if isinstance(value, str) else value)
+    cell = WriteOnlyCell(ws, value=_text(value) if isinstance(value, str) else neutralise(value))
     cell.font = _BOLD
     return cell
 
@@ -57,7 +57,7 @@ def _row_cells(ws: WriteOnlyWorksheet, row: ReportRow) -> list[Any]:
         elif isinstance(value, str):
             cells.append(_text(value))
         else:
-            cells.append(value)
+            cells.append(neutralise(value))
     return cells
 
 
@@ -68,11 +68,11 @@ def _write_summary(ws: WriteOnlyWorksheet, report: RunReport) -> None:
     ws.append([])
     for label, value in provenance_items(report):
         ws.append([_bold(ws, label), _text(value)])
-    ws.append(["Times", "UTC"])
+    ws.append([_text("Times"), _text("UTC")])
     ws.append([])
     ws.append([_bold(ws, "Outcome"), _bold(ws, "Rows")])
     for outcome, n in report.counts.items():
-        ws.append([outcome.value, n])
+        ws.append([_text(outcome.value), neutralise(n)])
     ws.append([_bold(ws, "Total"), _bold(ws, report.total)])
 
 
