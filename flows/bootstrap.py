@@ -7,7 +7,7 @@ again, in reverse order, when the block ends, however it ends.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,8 +78,12 @@ def output_dir_for(settings: Settings, params: SyncParameters) -> Path:
 async def open_sync_job(params: SyncParameters, *,
                         transport: httpx.AsyncBaseTransport | None = None,
                         expected_plan: Mapping[str, PlanStep] | None = None,
+                        gate: Callable[[], Awaitable[None]] | None = None,
                         ) -> AsyncIterator[SyncJob]:
-    """Open every part of a sync run; close them all when the block ends."""
+    """Open every part of a sync run; close them all when the block ends.
+
+    ``gate`` is awaited before every API request: a rate limit shared by all workers.
+    """
     settings = load_settings(params.config)
     mapping = compile_mapping(load_mapping(params.mapping))
     spec = mapping.spec
@@ -108,7 +112,8 @@ async def open_sync_job(params: SyncParameters, *,
             mapper=mapping, mapping_name=spec.name, destination=destination, ledger=ledger,
             locks=locks, policy=update_policy(spec.target.type, resend=params.resend),
             options=RunOptions(max_concurrency=settings.max_concurrency,
-                               retry_budget=settings.retry_budget, resend=params.resend),
+                               retry_budget=settings.retry_budget, resend=params.resend,
+                               gate=gate),
             run_id=run_id, known_secrets=_secrets(settings), expected_plan=expected_plan,
         )
         writeback = _open_writeback(spec, location, source, out)

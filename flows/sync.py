@@ -8,6 +8,7 @@ failed or were rejected, so that alerts fire; it returns the :class:`RunOutcome`
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ class RunOutcome:
     report_paths: dict[str, Path] = field(default_factory=dict)
     result_paths: list[Path] = field(default_factory=list)
     requests_sent: int = 0
+    stopped: bool = False
+    """The run stopped early because its ``after_chunk`` hook asked it to (e.g. a budget)."""
 
     @property
     def alerting(self) -> int:
@@ -62,8 +65,18 @@ async def sync_deferred(run: SyncRun) -> list[RowResult]:
     return await run.finish()
 
 
-async def run_sync(job: SyncJob) -> RunOutcome:
-    """Drive one opened job through every chunk, then write back, report and record the run."""
+ChunkHook = Callable[[pd.DataFrame, Sequence[RowResult]], Awaitable[bool]]
+"""Called after each chunk is written back with its rows and results; False stops the run."""
+
+
+async def run_sync(job: SyncJob, *, after_chunk: ChunkHook | None = None,
+                   record_watermark: bool = True) -> RunOutcome:
+    """Drive one opened job through every chunk, then write back, report and record the run.
+
+    ``after_chunk`` lets a caller checkpoint and stop cleanly between chunks (a backfill's
+    budget); ``record_watermark=False`` leaves the mapping's nightly watermark alone (a backfill
+    window keeps its own progress).
+    """
     logger = get_run_logger()
     spec = job.mapping.spec
     with job.ledger.unit() as unit:
@@ -77,6 +90,7 @@ async def run_sync(job: SyncJob) -> RunOutcome:
     total = getattr(job.source, "total_rows", None)
     watermarks: dict[int, Any] = {}
     status = "failed"
+    stopped = False
     try:
         for frame in job.source.chunks(job.params.chunk_size):
             if incremental(spec) and spec.watermark in frame.columns:
@@ -88,17 +102,21 @@ async def run_sync(job: SyncJob) -> RunOutcome:
             logger.info("%d rows done (%d requests)", done, job.run.requests_sent)
             if total:
                 await aupdate_progress_artifact(progress, min(100.0, 100.0 * done / total))
+            if after_chunk is not None and not await after_chunk(frame, chunk_results):
+                stopped = True
+                break
         deferred = await sync_deferred(job.run)
         job.writeback.write(deferred)
         results.extend(deferred)
         job.writeback.close()
-        await aupdate_progress_artifact(progress, 100.0)
-        status = "completed"
+        if not stopped:
+            await aupdate_progress_artifact(progress, 100.0)
+        status = "stopped" if stopped else "completed"
     finally:
         counts = Counter(r.outcome.value for r in results)
         with job.ledger.unit() as unit:
             unit.finish_run(job.run.run_id, status=status, counts=dict(counts))
-            if status == "completed" and incremental(spec):
+            if status == "completed" and record_watermark and incremental(spec):
                 mark = advanced_watermark(
                     ((watermarks.get(r.row_number), r.outcome) for r in results),
                     previous=job.since)
@@ -115,7 +133,7 @@ async def run_sync(job: SyncJob) -> RunOutcome:
     )
     return RunOutcome(run_id=job.run.run_id, counts=dict(counts), summary=summary,
                       report_paths=paths, result_paths=result_paths(job.writeback),
-                      requests_sent=job.run.requests_sent)
+                      requests_sent=job.run.requests_sent, stopped=stopped)
 
 
 @flow(name="sync-referrals", log_prints=False)
