@@ -14,8 +14,11 @@ two headers Partner Center support asks for when tracing a call.
 
 from __future__ import annotations
 
+import re
 import ssl
 import uuid
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -29,6 +32,7 @@ __all__ = [
     "build_async_client",
     "build_client",
     "new_correlation_id",
+    "parse_retry_after",
     "ssl_context",
     "transport_error",
 ]
@@ -39,6 +43,7 @@ _USER_AGENT = "refsync/0.1"
 # Connection setup and waiting for a pooled connection fail fast: neither has sent anything, so
 # the caller can retry at once. Reads get the configured (longer) budget.
 _CONNECT_TIMEOUT_S = 10.0
+_TRY_AGAIN = re.compile(r"(?i)try again in\s+(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)")
 
 
 def new_correlation_id() -> str:
@@ -94,6 +99,40 @@ def _stamp(request: httpx.Request) -> None:
     request.headers[CLIENT_REQUEST_ID] = str(uuid.uuid4())
 
 
+def parse_retry_after(response: httpx.Response, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait: ``Retry-After``, else the body's "Try again in N seconds"."""
+    header = response.headers.get("Retry-After")
+    if header:
+        value = header.strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            current = now or datetime.now(UTC)
+            aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+            return max(0.0, (aware - current).total_seconds())
+    match = _TRY_AGAIN.search(response.text if response.content else "")
+    return float(match.group(1)) if match else None
+
+
+def _raise_unavailable(response: httpx.Response) -> None:
+    """Turn a token service's 429 or 5xx into an exception MSAL lets through.
+
+    MSAL would hand a 429 back as an error dict without its status or ``Retry-After`` (and
+    replay it from memory), and a 5xx as an exception without them; raised here, both reach
+    :func:`transport_error` as transient, with the server's ``Retry-After``.
+    """
+    status = response.status_code
+    if status == httpx.codes.TOO_MANY_REQUESTS or status >= httpx.codes.INTERNAL_SERVER_ERROR:
+        response.read()
+        response.raise_for_status()
+
+
 def build_async_client(
     settings: Settings,
     *,
@@ -133,7 +172,7 @@ def build_client(
         timeout=_timeout(settings),
         verify=ssl_context(settings),
         transport=transport,
-        event_hooks={"request": [_stamp]},
+        event_hooks={"request": [_stamp], "response": [_raise_unavailable]},
         follow_redirects=False,
     )
 
@@ -172,7 +211,8 @@ def transport_error(exc: httpx.HTTPError, *, what: str, creates: bool) -> Refsyn
     if isinstance(exc, httpx.HTTPStatusError):
         status = exc.response.status_code
         if status >= 500 or status == 429:
-            return TransientError(f"{what}: {request_line} answered {status}", status=status)
+            return TransientError(f"{what}: {request_line} answered {status}", status=status,
+                                  retry_after=parse_retry_after(exc.response))
         return ConfigurationError(f"{what}: {request_line} answered {status}")
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout

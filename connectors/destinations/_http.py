@@ -24,15 +24,13 @@ that Microsoft support asks for; never a header or a token.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from connectors.http import transport_error
+from connectors.http import parse_retry_after, transport_error
 from refsync.errors import (
     AuthError,
     ConflictError,
@@ -54,7 +52,6 @@ __all__ = [
     "send",
 ]
 
-_TRY_AGAIN = re.compile(r"(?i)try again in\s+(\d+(?:\.\d+)?)\s*(?:s\b|sec|second)")
 _MESSAGE_LIMIT = 300
 
 
@@ -124,27 +121,6 @@ def error_details(response: httpx.Response) -> tuple[str | None, str, str | None
 def _clip(text: str) -> str:
     text = redact(text)
     return text if len(text) <= _MESSAGE_LIMIT else text[: _MESSAGE_LIMIT - 1] + "…"
-
-
-def parse_retry_after(response: httpx.Response, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait: ``Retry-After``, else the body's "Try again in N seconds"."""
-    header = response.headers.get("Retry-After")
-    if header:
-        value = header.strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            current = now or datetime.now(UTC)
-            aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-            return max(0.0, (aware - current).total_seconds())
-    match = _TRY_AGAIN.search(response.text if response.content else "")
-    return float(match.group(1)) if match else None
 
 
 def _describe(response: httpx.Response, what: str) -> str:

@@ -360,3 +360,33 @@ def test_unwritable_cache_location_is_a_configuration_error(tmp_path: Path) -> N
     with pytest.raises(ConfigurationError, match="cannot write the token cache"):
         cache.save()
     assert cache.has_state_changed  # still to be written
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, "2"), (503, "3"), (500, None)])
+def test_an_overloaded_token_service_is_transient_with_its_retry_after(
+    settings: Settings, entra: FakeEntra, status: int, retry_after: str | None
+) -> None:
+    from connectors.http import build_client
+    from refsync.errors import TransientError
+
+    def overloaded(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            headers = {"Retry-After": retry_after} if retry_after else {}
+            return httpx.Response(status, json={"error": "temporarily_unavailable"},
+                                  headers=headers)
+        return entra.handle(request)
+
+    with build_client(settings, transport=httpx.MockTransport(overloaded)) as http, \
+            pytest.raises(TransientError) as info:
+        AppOnlyTokenSource(settings, http_client=http).acquire(GRAPH_SCOPE)
+    assert info.value.status == status
+    assert info.value.retry_after == (float(retry_after) if retry_after else None)
+
+
+def test_token_usability_margin() -> None:
+    long_lived = AccessToken(value="t", expires_at=1000.0, lifetime_s=3600)
+    assert long_lived.usable(now=939.0)
+    assert not long_lived.usable(now=941.0)  # inside the 60 s margin
+    short = AccessToken(value="t", expires_at=1000.0, lifetime_s=20)
+    assert short.usable(now=994.0)  # margin capped at a quarter of its life (5 s)
+    assert not short.usable(now=996.0)
