@@ -19,7 +19,11 @@ from refsync.reports.json_report import (
 )
 from refsync.reports.markdown import outcome_table, render_markdown
 from refsync.reports.model import Provenance, RunReport, RunSummary
-from refsync.reports.terminal import render_summary_table
+from refsync.reports.terminal import (
+    render_key_history,
+    render_runs_table,
+    render_summary_table,
+)
 from refsync.reports.workbook import write_xlsx
 from refsync.reports.writers import publish, write_all
 
@@ -36,7 +40,9 @@ __all__ = [
     "publish",
     "read_json",
     "render_html",
+    "render_key_history",
     "render_markdown",
+    "render_runs_table",
     "render_summary_table",
     "report_document",
     "write_all",

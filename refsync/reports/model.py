@@ -82,6 +82,11 @@ class RunSummary:
     complete: bool
     counts: Mapping[Outcome, int]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", Target(self.target))
+        object.__setattr__(self, "started_at", as_utc(self.started_at, "started_at"))
+        object.__setattr__(self, "finished_at", as_utc(self.finished_at, "finished_at"))
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())

@@ -75,10 +75,11 @@ def mixed_results() -> list[RowResult]:
 
 def make_report(results: list[RowResult] | None = None, *, complete: bool = True,
                 **provenance: Any) -> RunReport:
+    made = make_provenance(**provenance)
     return RunReport.build(
         mixed_results() if results is None else results,
-        make_provenance(**provenance),
-        finished_at=STARTED + timedelta(minutes=3, seconds=7),
+        made,
+        finished_at=made.started_at + timedelta(minutes=3, seconds=7),
         complete=complete,
     )
 

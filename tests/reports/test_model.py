@@ -6,7 +6,8 @@ from importlib.metadata import version
 import pytest
 
 from refsync.records import Outcome, RowResult, Target
-from refsync.reports import Provenance, RunReport
+from refsync.reports import Provenance, RunReport, RunSummary
+from refsync.reports.model import zero_counts
 from tests.reports.factories import STARTED, make_provenance, make_report, mixed_results
 
 pytestmark = pytest.mark.unit
@@ -111,3 +112,17 @@ def test_summary_keeps_counts_and_identity_without_rows(report: RunReport) -> No
 def test_rows_with_selects_one_outcome(report: RunReport) -> None:
     assert [r.key for r in report.rows_with(Outcome.UNCHANGED)] == ["LEAD-005", "LEAD-006"]
     assert report.rows_with(Outcome.HELD) == ()
+
+
+def test_a_summary_keeps_its_times_in_utc_and_refuses_naive_ones() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    summary = RunSummary(run_id="r", target="graph.invitation", mapping_name="m",  # type: ignore[arg-type]
+                         started_at=datetime(2026, 1, 2, 9, 0, tzinfo=tokyo),
+                         finished_at=datetime(2026, 1, 2, 9, 5, tzinfo=tokyo),
+                         complete=True, counts=zero_counts())
+    assert summary.started_at == datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
+    assert summary.target is Target.GRAPH_INVITATION
+    with pytest.raises(ValueError, match="finished_at must be timezone-aware"):
+        RunSummary(run_id="r", target=Target.REFERRAL, mapping_name="m",
+                   started_at=summary.started_at, finished_at=datetime(2026, 1, 2),
+                   complete=True, counts=zero_counts())
