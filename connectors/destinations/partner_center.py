@@ -49,8 +49,9 @@ class PartnerCenterReferrals:
     def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
         self._client = client
         self._url = f"{settings.partner_center_url}/v1.0/engagements/referrals"
-        # Last status seen per referral id in this run, so update() knows a closed deal
-        # without reading it again. Partner Center still refuses a patch of a deal closed since.
+        # Status of the referrals this run created, read, patched or resolved, so that update()
+        # knows a closed deal without reading it again. Listings are not remembered: memory
+        # stays bounded by the rows of the run, not by the size of the partner's pipeline.
         self._status: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -59,12 +60,17 @@ class PartnerCenterReferrals:
     def _item_url(self, remote_id: str) -> str:
         return f"{self._url}/{quote(remote_id, safe='')}"
 
+    def _seen(self, obj: RemoteObject) -> RemoteObject:
+        if obj.status is not None:
+            self._status[obj.id] = obj.status
+        return obj
+
     def _remote(self, body: Mapping[str, Any], response: httpx.Response | None) -> RemoteObject:
         remote_id = field(body, "id")
         etag = field(body, "eTag") or (response.headers.get("ETag") if response else None)
         status = field(body, "status")
         key = field(body, "externalReferenceId")
-        obj = RemoteObject(
+        return RemoteObject(
             id=str(remote_id),
             key=str(key) if key is not None else None,
             etag=str(etag) if etag is not None else None,
@@ -73,9 +79,6 @@ class PartnerCenterReferrals:
             request_id=request_id(response) if response is not None else None,
             body=dict(body),
         )
-        if obj.status is not None:
-            self._status[obj.id] = obj.status
-        return obj
 
     async def create(self, payload: Mapping[str, Any]) -> RemoteObject:
         """POST one referral; 200 and 201 both mean created."""
@@ -85,12 +88,12 @@ class PartnerCenterReferrals:
         body = json_object(response, what=what, creates=True)
         if not field(body, "id"):
             raise UncertainOutcome(f"{what}: {response.status_code} without an id", status=None)
-        return self._remote(body, response)
+        return self._seen(self._remote(body, response))
 
     async def get(self, remote_id: str) -> RemoteObject:
         what = f"read referral {remote_id}"
         response = await send(self._client, "GET", self._item_url(remote_id), what=what)
-        return self._remote(json_object(response, what=what), response)
+        return self._seen(self._remote(json_object(response, what=what), response))
 
     async def update(self, remote_id: str, patch: JsonPatch, *, etag: str | None) -> RemoteObject:
         """Apply ``patch``; with ``etag``, only if the referral is unchanged since it was read.
@@ -116,7 +119,7 @@ class PartnerCenterReferrals:
                               remote_id=remote_id, json=list(patch), headers=headers)
         if response.status_code == httpx.codes.NO_CONTENT or not response.content:
             return await self.get(remote_id)
-        return self._remote(json_object(response, what=what), response)
+        return self._seen(self._remote(json_object(response, what=what), response))
 
     async def resolve(self, keys: Collection[str], since: datetime) -> dict[str, RemoteObject]:
         """The referrals created since ``since`` (minus :data:`CLOCK_SKEW`) with one of ``keys``.
@@ -135,7 +138,7 @@ class PartnerCenterReferrals:
         async with aclosing(self._pages(params, what="resolve referrals")) as pages:
             async for obj in pages:
                 if obj.key in wanted and obj.key not in found:
-                    found[obj.key] = obj
+                    found[obj.key] = self._seen(obj)
                     if len(found) == len(wanted):
                         break
         return found
