@@ -138,10 +138,16 @@ class RunReport:
         finished_at: datetime | None = None,
         complete: bool = True,
     ) -> RunReport:
-        """Assemble the report at the end of a run (``finished_at`` defaults to now)."""
+        """Assemble the report at the end of a run.
+
+        ``finished_at`` defaults to now, or to the start if the wall clock has been stepped back
+        since: a clock correction must not cost a run its report.
+        """
+        if finished_at is None:
+            finished_at = max(datetime.now(UTC), provenance.started_at)
         return cls(
             provenance=provenance,
-            finished_at=finished_at if finished_at is not None else datetime.now(UTC),
+            finished_at=finished_at,
             results=tuple(results),
             complete=complete,
         )

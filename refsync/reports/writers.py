@@ -35,10 +35,15 @@ def write_all(
 def publish(report: RunReport, out_dir: Path) -> dict[str, Path]:
     """Write every format with the directory's own history as the trend, then record this run.
 
-    This is the one call a flow makes at the end of a run. The run is recorded only after its
-    files are all written, so the history never names a run whose reports are missing.
+    This is the one call a flow makes at the end of a run. The trend compares like with like:
+    only earlier runs of the same mapping and target. The run is recorded only after its files
+    are all written, so the history never names a run whose reports are missing.
     """
     history = RunHistory(out_dir)
-    paths = write_all(report, out_dir, history=history.recent(TREND_RUNS))
+    alike = [
+        s for s in history.runs()
+        if s.mapping_name == report.mapping_name and s.target == report.target
+    ]
+    paths = write_all(report, out_dir, history=alike[-TREND_RUNS:])
     history.append(report.summary())
     return paths

@@ -126,3 +126,9 @@ def test_a_summary_keeps_its_times_in_utc_and_refuses_naive_ones() -> None:
         RunSummary(run_id="r", target=Target.REFERRAL, mapping_name="m",
                    started_at=summary.started_at, finished_at=datetime(2026, 1, 2),
                    complete=True, counts=zero_counts())
+
+
+def test_a_clock_stepped_back_during_the_run_does_not_cost_the_report() -> None:
+    future = datetime.now(UTC) + timedelta(hours=1)  # the start was read before a correction
+    report = RunReport.build([], make_provenance(started_at=future))
+    assert report.finished_at == report.started_at == future

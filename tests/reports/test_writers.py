@@ -38,17 +38,20 @@ def test_every_format_from_one_call_tells_the_same_story(report: RunReport,
             assert leaked(path.read_text("utf-8-sig")) == []
 
 
-def run(hours: int, outcome: Outcome) -> RunReport:
+def run(hours: int, outcome: Outcome, **provenance: object) -> RunReport:
     return RunReport.build(
         [RowResult(2, "K-1", outcome)],
-        make_provenance(run_id=f"nightly-{hours}", started_at=STARTED + timedelta(hours=hours)),
+        make_provenance(run_id=f"nightly-{hours}", started_at=STARTED + timedelta(hours=hours),
+                        **provenance),
         finished_at=STARTED + timedelta(hours=hours, minutes=1),
     )
 
 
-def test_publish_draws_the_directory_history_and_records_the_run(tmp_path: Path) -> None:
+def test_publish_draws_the_history_of_the_same_mapping_and_records_the_run(tmp_path: Path) -> None:
     publish(run(0, Outcome.FAILED), tmp_path)
     publish(run(1, Outcome.CREATED), tmp_path)
+    publish(run(10, Outcome.CREATED, mapping_name="guest-invites"), tmp_path)
+    publish(run(11, Outcome.CREATED, target="graph.invitation"), tmp_path)
     paths = publish(run(2, Outcome.UNCHANGED), tmp_path)
     trend = parse(paths["html"].read_text("utf-8")).by_id("trend-chart")
     columns = trend.find_all("g", class_="run")
@@ -57,9 +60,9 @@ def test_publish_draws_the_directory_history_and_records_the_run(tmp_path: Path)
         "failed", "created", "unchanged"
     ]
     assert [s.run_id for s in RunHistory(tmp_path).runs()] == [
-        "nightly-0", "nightly-1", "nightly-2"
+        "nightly-0", "nightly-1", "nightly-2", "nightly-10", "nightly-11"
     ]
-    assert len(list(tmp_path.glob("refsync-report-nightly-*.json"))) == 3
+    assert len(list(tmp_path.glob("refsync-report-nightly-*.json"))) == 5
 
 
 def test_a_run_whose_reports_fail_is_not_recorded(tmp_path: Path) -> None:
