@@ -8,5 +8,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Prefect's temporary server keeps its SQLite database under PREFECT_HOME: one per test session,
 # so that parallel sessions and the developer's own profile never share (or lock) it.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="refsync-prefect-"))
+# Prefect logs its temporary server's shutdown at exit, after pytest closed the captured streams.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.browser", "tests.fixtures.sandbox"]

@@ -18,6 +18,16 @@ DEFAULT_MAPPING = ROOT / "mappings" / "dynamics365-leads.yaml"
 DEFAULT_SOURCE = ROOT / "data" / "samples" / "dynamics365-leads.xlsx"
 
 
+def add_run_state(config: Path, workdir: Path, *, ledger_url: str | None = None) -> Path:
+    """Append where a run keeps its state (ledger, token cache, outputs) to a sandbox config."""
+    ledger = ledger_url or f"sqlite:///{workdir / 'ledger.db'}"
+    with config.open("a") as handle:
+        handle.write(f'ledger_url = "{ledger}"\n'
+                     f'token_cache = "{workdir / "token-cache.json"}"\n'
+                     f'output_dir = "{workdir / "runs"}"\n')
+    return config
+
+
 @click.command("demo")
 @click.option("--workdir", default=Path(".demo"), show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
@@ -43,10 +53,7 @@ def command(workdir: Path, mapping: Path, source: Path) -> int:
     click.echo(f"starting the sandbox (state in {workdir / 'sandbox'}) ...")
     sandbox = launch_sandbox(workdir / "sandbox", "--auto-approve", write_config=config)
     try:
-        with config.open("a") as handle:  # the run's own state lives beside the sandbox's
-            handle.write(f'ledger_url = "sqlite:///{workdir / "ledger.db"}"\n'
-                         f'token_cache = "{workdir / "token-cache.json"}"\n'
-                         f'output_dir = "{workdir / "runs"}"\n')
+        add_run_state(config, workdir)
         click.echo(f"sandbox at {sandbox.base_url}; signing in (device code) ...")
         user = device_code_login(load_settings(config), echo=click.echo)
         click.echo(f"signed in as {user}; syncing {source.name} with {mapping.name} ...")
