@@ -50,7 +50,8 @@ def test_incremental_sql_sync_writes_back_and_reads_only_changed_rows(
             "INSERT INTO leads (id, lead_ref, topic, company, street, city, country, first_name,"
             " last_name, email, phone, deal_value, close_date, modified_on) SELECT 999, 'NEW-1',"
             " topic, company, street, city, country, first_name, last_name, email, phone,"
-            " deal_value, close_date, :t FROM leads WHERE id = 4"), {"t": EPOCH + timedelta(days=401)})
+            " deal_value, close_date, :t FROM leads WHERE id = 4"),
+            {"t": EPOCH + timedelta(days=401)})
     engine.dispose()
     sandbox_before = sandbox.stats()["objects"]["referral"]
 
@@ -61,8 +62,9 @@ def test_incremental_sql_sync_writes_back_and_reads_only_changed_rows(
     assert counts["created"] == 1
     assert sum(counts.values()) == 4, "the watermark limits the run to changed rows"
     assert sandbox.stats()["objects"]["referral"] == sandbox_before + 1
-    deals = [r for r in sandbox.state()["referrals"] if r["externalReferenceId"].endswith("0000001")]
-    assert deals[0]["details"]["dealValue"] == 99
+    deals = sandbox.state()["referrals"]
+    edited = [r for r in deals if r["externalReferenceId"].endswith("0000001")]
+    assert edited[0]["details"]["dealValue"] == 99
 
 
 def test_a_reviewed_plan_is_applied_and_a_stale_one_refused(
