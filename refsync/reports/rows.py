@@ -11,10 +11,14 @@ writers, since JSON and HTML readers need the real text.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 from refsync.records import Outcome, RowResult
 from refsync.secrets import MASK, redact
@@ -63,11 +67,24 @@ def iso_utc(moment: datetime) -> str:
 
 
 def _scalar(value: Any) -> Scalar:
-    """One source-id part as a JSON-safe scalar (dates as ISO text, the rest as cleaned text)."""
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+    """One source-id part as a JSON-safe scalar.
+
+    Source ids come from DataFrames, so numpy and pandas scalars are expected: numbers become
+    Python numbers, missing values (``NaN``, ``NaT``, ``pd.NA``) become ``None``, times become ISO
+    text, anything else cleaned text.
+    """
+    if value is None:
+        return None
+    missing = pd.isna(value)
+    if isinstance(missing, bool | np.bool_) and missing:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else str(number)
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, date):

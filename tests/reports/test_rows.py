@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from refsync.records import Outcome, RowResult
@@ -41,10 +43,19 @@ def test_a_row_is_cleaned_and_its_source_id_made_json_safe() -> None:
     synced = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     row = ReportRow.of(RowResult(
         7, "K-7", Outcome.REJECTED, error=f"refused {BEARER}", synced_at=synced,
-        source_id=("EU", 7, Decimal("1.5"), date(2026, 1, 2), None, float("nan")),
+        source_id=("EU", 7, Decimal("1.5"), date(2026, 1, 2), None, float("inf")),
     ))
     assert row.error == "refused Bearer ***"
-    assert row.source_id == ("EU", 7, "1.5", "2026-01-02", None, "nan")
-    assert row.source_id_text() == "EU | 7 | 1.5 | 2026-01-02 |  | nan"
+    assert row.source_id == ("EU", 7, "1.5", "2026-01-02", None, "inf")  # Decimal stays exact
+    assert row.source_id_text() == "EU | 7 | 1.5 | 2026-01-02 |  | inf"
     assert row.flat() == (7, "K-7", "rejected", None, None, None, "2026-01-02T03:04:05Z",
-                          "refused Bearer ***", "EU | 7 | 1.5 | 2026-01-02 |  | nan")
+                          "refused Bearer ***", "EU | 7 | 1.5 | 2026-01-02 |  | inf")
+
+
+def test_numpy_and_pandas_source_ids_become_plain_json_values() -> None:
+    row = ReportRow.of(RowResult(2, "K", Outcome.CREATED, source_id=(
+        np.int64(3), np.bool_(True), np.float32(1.5), pd.Timestamp("2026-01-01 10:00"),
+        pd.NA, pd.NaT, float("nan"), np.nan,
+    )))
+    assert row.source_id == (3, True, 1.5, "2026-01-01T10:00:00Z", None, None, None, None)
+    assert [type(part) for part in row.source_id[:3]] == [int, bool, float]
