@@ -16,7 +16,12 @@ from typing import Any
 
 import orjson
 
-__all__ = ["canonical_json", "payload_hash"]
+__all__ = ["canonical_json", "normalise_numbers", "payload_hash"]
+
+
+def normalise_numbers(value: Any) -> Any:
+    """``value`` with every number in canonical form (integral floats and Decimals as ints)."""
+    return _normalise(value)
 
 
 def _normalise(value: Any) -> Any:
@@ -37,14 +42,23 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def canonical_json(payload: Mapping[str, Any]) -> bytes:
-    """Serialise ``payload`` as canonical JSON bytes (sorted keys, normalised numbers, UTF-8)."""
+def canonical_json(payload: Mapping[str, Any], *, numbers_normalised: bool = False) -> bytes:
+    """Serialise ``payload`` as canonical JSON bytes (sorted keys, normalised numbers, UTF-8).
+
+    ``numbers_normalised`` skips the walk that normalises numbers, for a caller that built the
+    payload from :func:`normalise_numbers` output (the mapping engine does); the bytes are the
+    same either way.
+    """
     try:
-        return orjson.dumps(_normalise(payload), option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:
+        return orjson.dumps(
+            payload if numbers_normalised else _normalise(payload), option=orjson.OPT_SORT_KEYS
+        )
+    except (orjson.JSONEncodeError, TypeError) as exc:
         raise ValueError(f"payload is not JSON-able: {exc}") from exc
 
 
-def payload_hash(payload: Mapping[str, Any]) -> str:
+def payload_hash(payload: Mapping[str, Any], *, numbers_normalised: bool = False) -> str:
     """Return the sha256 hex digest of :func:`canonical_json` of ``payload``."""
-    return hashlib.sha256(canonical_json(payload)).hexdigest()
+    return hashlib.sha256(
+        canonical_json(payload, numbers_normalised=numbers_normalised)
+    ).hexdigest()

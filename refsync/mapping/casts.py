@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from refsync.mapping import spec as s
-from refsync.mapping.transforms import Mask, Step
+from refsync.mapping.transforms import Mask, Step, run_text_chain
 from refsync.mapping.values import as_text, map_distinct
 
 __all__ = ["apply_cast"]
@@ -44,9 +44,16 @@ def _numbers(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd
     return values, bad
 
 
-def _floats_out(values: pd.Series, bad: Mask) -> pd.Series:
-    out = values.astype(object)
-    return out.where(~(values.isna().to_numpy() | bad), None)
+def _numbers_out(values: pd.Series, bad: Mask) -> pd.Series:
+    """Python numbers in canonical form: integral values as int (15000.0 -> 15000)."""
+    array = values.to_numpy(dtype=float)
+    keep = ~(np.isnan(array) | bad)
+    out = np.full(len(array), None, dtype=object)
+    whole = keep & (np.mod(array, 1) == 0) & (np.abs(array) < 2**53)
+    out[whole] = array[whole].astype(np.int64).tolist()
+    fractional = keep & ~whole
+    out[fractional] = array[fractional].tolist()
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _integer(t: s.IntegerCast, series: pd.Series) -> Step:
@@ -63,7 +70,7 @@ def _decimal(t: s.DecimalCast, series: pd.Series) -> Step:
     values, bad = _numbers(series, t.decimal_separator, t.thousands_separator)
     if t.places is not None:
         values = values.round(t.places)
-    return _floats_out(values, bad), bad, "not a number"
+    return _numbers_out(values, bad), bad, "not a number"
 
 
 def _boolean(t: s.BooleanCast, series: pd.Series) -> Step:
@@ -161,7 +168,7 @@ def apply_cast(cast: s.CastSpec, series: pd.Series) -> Step:
     """Cast ``series``; values that do not convert are reported and become ``None``."""
     match cast:
         case s.StringCast():
-            return as_text(series), None, ""
+            return run_text_chain((), series), None, ""
         case s.IntegerCast():
             return _integer(cast, series)
         case s.DecimalCast():

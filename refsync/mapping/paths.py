@@ -42,7 +42,7 @@ def format_path(segments: tuple[Segment, ...]) -> str:
     return out
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap(annotation: Any) -> Any:
     """Strip ``Annotated`` and ``X | None`` down to the one type that matters."""
     while True:
         origin = get_origin(annotation)
@@ -58,19 +58,24 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _fields_by_alias(model: type[BaseModel]) -> dict[str, Any]:
+    """JSON name -> the field's type with its constraints (``Annotated[type, *metadata]``)."""
     out: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         alias = info.serialization_alias or info.alias or name
-        out[alias] = info.annotation
+        annotation = info.annotation
+        out[alias] = Annotated[annotation, *info.metadata] if info.metadata else annotation
     return out
 
 
-def check_path(model: type[BaseModel], segments: tuple[Segment, ...]) -> None:
-    """Raise ValueError unless ``segments`` lead somewhere in ``model``'s JSON shape."""
+def annotation_at(model: type[BaseModel], segments: tuple[Segment, ...]) -> Any:
+    """The type (with its constraints) a value at ``segments`` must have in ``model``'s JSON.
+
+    Raises ValueError when the path leads nowhere, naming the valid fields where it went astray.
+    """
     current: Any = model
     walked: list[Segment] = []
     for segment in segments:
-        current = _unwrap(current)
+        current = unwrap(current)
         if isinstance(segment, int):
             if get_origin(current) is not list:
                 where = format_path(tuple(walked))
@@ -89,6 +94,12 @@ def check_path(model: type[BaseModel], segments: tuple[Segment, ...]) -> None:
         else:
             raise ValueError(f"{format_path(tuple(walked))} is a value, not an object")
         walked.append(segment)
+    return current
+
+
+def check_path(model: type[BaseModel], segments: tuple[Segment, ...]) -> None:
+    """Raise ValueError unless ``segments`` lead somewhere in ``model``'s JSON shape."""
+    annotation_at(model, segments)
 
 
 def nest(segments: tuple[Segment, ...], value: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,9 +17,12 @@ import phonenumbers
 import pycountry
 
 from refsync.mapping import spec as s
-from refsync.mapping.values import as_text, blanks_to_none, map_distinct
+from refsync.mapping.values import as_text, map_distinct, text_of
 
-__all__ = ["Step", "apply_transform", "country_code", "e164"]
+__all__ = [
+    "Step", "country_code", "e164", "run_text_chain", "run_transforms",
+    "text_function",
+]
 
 Mask = np.ndarray[Any, np.dtype[np.bool_]]
 Step = tuple[pd.Series, Mask | None, str]
@@ -66,10 +69,47 @@ def e164(value: str, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _text_op(func: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], Step]:
-    def run(series: pd.Series) -> Step:
-        return blanks_to_none(func(as_text(series))), None, ""
-    return run
+_SPACES = re.compile(r"\s+")
+TextFunc = Callable[[str], str | None]
+
+
+def text_function(t: s.TransformSpec) -> TextFunc | None:
+    """The plain text-to-text function of a transform that cannot fail, else ``None``."""
+    match t:
+        case s.Trim():
+            return str.strip
+        case s.CollapseSpaces():
+            return lambda v: _SPACES.sub(" ", v).strip()
+        case s.Upper():
+            return str.upper
+        case s.Lower():
+            return str.lower
+        case s.TitleCase():
+            return str.title
+        case s.NullIf():
+            nulls = frozenset(t.values)
+            return lambda v: None if v in nulls else v
+        case s.Replace():
+            pattern, replacement = re.compile(t.pattern), t.replacement
+            return lambda v: pattern.sub(replacement, v)
+        case s.Truncate():
+            length = t.length
+            return lambda v: v[:length]
+    return None
+
+
+def run_text_chain(funcs: Sequence[TextFunc], series: pd.Series) -> pd.Series:
+    """Apply text functions in order, once per distinct value; empty results become ``None``."""
+
+    def chain(value: Any) -> str | None:
+        text: str | None = value if isinstance(value, str) else text_of(value)
+        for func in funcs:
+            if text is None:
+                return None
+            text = func(text)
+        return text or None
+
+    return map_distinct(series, chain)[0]
 
 
 def _phone(t: s.Phone, series: pd.Series, region: pd.Series | None) -> Step:
@@ -113,38 +153,43 @@ def _join(t: s.Join, series: pd.Series) -> Step:
     return pd.Series([join(v) for v in series], index=series.index, dtype=object), None, ""
 
 
-def apply_transform(
-    t: s.TransformSpec, series: pd.Series, region: pd.Series | None = None
-) -> Step:
-    """Run transform ``t`` over ``series`` (``region``: the phone's per-row region, if any)."""
+def run_transforms(
+    transforms: Sequence[s.TransformSpec], series: pd.Series, region: pd.Series | None = None
+) -> list[Step]:
+    """Run a field's transforms in order; consecutive text transforms run as one pass.
+
+    Returns one step per pass (the final column is the last step's); ``region`` is the phone's
+    per-row region, if any.
+    """
+    steps: list[Step] = []
+    pending: list[TextFunc] = []
+    for t in transforms:
+        func = text_function(t)
+        if func is not None:
+            pending.append(func)
+            continue
+        if pending:
+            series = run_text_chain(pending, series)
+            steps.append((series, None, ""))
+            pending = []
+        step = _apply(t, series, region)
+        steps.append(step)
+        series = step[0]
+    if pending:
+        steps.append((run_text_chain(pending, series), None, ""))
+    return steps
+
+
+def _apply(t: s.TransformSpec, series: pd.Series, region: pd.Series | None) -> Step:
     match t:
-        case s.Trim():
-            return _text_op(lambda x: x.str.strip())(series)
-        case s.CollapseSpaces():
-            return _text_op(lambda x: x.str.replace(r"\s+", " ", regex=True).str.strip())(series)
-        case s.Upper():
-            return _text_op(lambda x: x.str.upper())(series)
-        case s.Lower():
-            return _text_op(lambda x: x.str.lower())(series)
-        case s.TitleCase():
-            return _text_op(lambda x: x.str.title())(series)
-        case s.NullIf():
-            text = as_text(series)
-            return text.where(~text.isin(t.values), None), None, ""
-        case s.Replace():
-            return _text_op(
-                lambda x: x.str.replace(t.pattern, t.replacement, regex=True)
-            )(series)
-        case s.Truncate():
-            return _text_op(lambda x: x.str.slice(0, t.length))(series)
         case s.Country():
             aliases = {k.upper(): v for k, v in t.aliases.items()}
 
             def lookup(value: Any) -> str:
-                text = str(value).strip()
+                text = text_of(value).strip()
                 return aliases.get(text.upper()) or country_code(text)
 
-            out, bad = map_distinct(as_text(series), lookup)
+            out, bad = map_distinct(series, lookup)
             return out, bad, "not a known country (ISO 3166 name or code)"
         case s.Phone():
             return _phone(t, series, region)

@@ -15,7 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["as_text", "blanks_to_none", "map_distinct", "to_objects"]
+__all__ = ["as_text", "blanks_to_none", "map_distinct", "missing", "text_of", "to_objects"]
+
+
+def missing(values: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Mask of the ``None`` cells of an engine column (an object array)."""
+    return np.asarray(pd.isna(values), dtype=np.bool_)
 
 
 def to_objects(series: pd.Series) -> pd.Series:
@@ -36,7 +41,8 @@ def blanks_to_none(series: pd.Series) -> pd.Series:
     return out
 
 
-def _text_of(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A cell value as text (``15000.0`` → ``"15000"``; a midnight date-time → its date)."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool | np.bool_):
@@ -56,7 +62,28 @@ def as_text(series: pd.Series) -> pd.Series:
     """Every present value as text (``15000.0`` → ``"15000"``; a midnight date-time → its date)."""
     if pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
         return series
-    return map_distinct(series, _text_of)[0]
+    return map_distinct(series, text_of)[0]
+
+
+_SAMPLE = 512
+
+
+def _map_each(
+    series: pd.Series, func: Callable[[Any], Any]
+) -> tuple[pd.Series, np.ndarray[Any, np.dtype[np.bool_]]]:
+    values = series.to_numpy(dtype=object, na_value=None)
+    out = np.empty(len(values), dtype=object)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        if value is None:
+            out[i] = None
+            continue
+        try:
+            out[i] = func(value)
+        except ValueError:
+            out[i] = None
+            bad[i] = True
+    return pd.Series(out, index=series.index, dtype=object), bad
 
 
 def map_distinct(
@@ -65,7 +92,13 @@ def map_distinct(
     """Apply ``func`` once per distinct present value; a ValueError marks that value as bad.
 
     Returns the mapped Series (``None`` where missing or bad) and a boolean mask of bad rows.
+    A column whose sample is mostly distinct (names, e-mails) skips the de-duplication, which
+    would only add a hash per row.
     """
+    if len(series) >= _SAMPLE * 2:
+        sample = series.iloc[:_SAMPLE]
+        if sample.nunique(dropna=True) > _SAMPLE * 0.8:
+            return _map_each(series, func)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     results = np.empty(len(uniques) + 1, dtype=object)
     bad = np.zeros(len(uniques) + 1, dtype=bool)

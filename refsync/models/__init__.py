@@ -2,6 +2,12 @@
 
 :data:`CREATE_MODELS` names, per :class:`refsync.records.Target`, the model a payload must pass
 before it is sent as a create.
+
+A rule for model authors: every constraint on a value lives in that field's type (``Annotated``
+with constraints or an ``AfterValidator``), and a model-level validator may look only at which
+fields are present, never at their values. The mapping engine relies on this to validate a chunk
+column-wise (each distinct value once, each distinct shape of payload once) with the same result
+as validating every payload; tests/mapping/test_validation.py checks the equivalence.
 """
 
 from __future__ import annotations

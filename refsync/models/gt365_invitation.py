@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import orjson
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from refsync.models._base import ApiModel, Email
 
@@ -11,6 +13,12 @@ __all__ = ["DEFAULT_REDIRECT_URL", "MORE_MAX_CHARS", "Gt365Invitation"]
 
 DEFAULT_REDIRECT_URL = "https://invitations.microsoft.com"
 MORE_MAX_CHARS = 4000
+
+
+def _fits(value: dict[str, str]) -> dict[str, str]:
+    if len(orjson.dumps(value).decode()) > MORE_MAX_CHARS:
+        raise ValueError(f"more must serialise to at most {MORE_MAX_CHARS} characters")
+    return value
 
 
 class Gt365Invitation(ApiModel):
@@ -23,11 +31,4 @@ class Gt365Invitation(ApiModel):
     send_invitation_message: bool | None = None
     invited_user_display_name: str | None = Field(default=None, max_length=256)
     requested_by: str | None = None
-    more: dict[str, str] | None = None
-
-    @field_validator("more")
-    @classmethod
-    def _more_fits(cls, value: dict[str, str] | None) -> dict[str, str] | None:
-        if value is not None and len(orjson.dumps(value).decode()) > MORE_MAX_CHARS:
-            raise ValueError(f"more must serialise to at most {MORE_MAX_CHARS} characters")
-        return value
+    more: Annotated[dict[str, str], AfterValidator(_fits)] | None = None
