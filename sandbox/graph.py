@@ -43,7 +43,8 @@ def valid_email(value: Any) -> bool:
     return isinstance(value, str) and len(value) <= 254 and bool(EMAIL.match(value))
 
 
-def _absolute_url(value: Any) -> bool:
+def absolute_url(value: Any) -> bool:
+    """An absolute http(s) URL with a host."""
     if not isinstance(value, str):
         return False
     parts = urlsplit(value)
@@ -122,7 +123,7 @@ class Graph:
             raise InviteRefused(
                 400, "BadRequest", "Required property 'inviteRedirectUrl' is missing."
             )
-        if not _absolute_url(data["inviteRedirectUrl"]):
+        if not absolute_url(data["inviteRedirectUrl"]):
             raise InviteRefused(400, "BadRequest", "The inviteRedirectUrl is not a valid URL.")
         user_type = str(data["invitedUserType"] or "Guest")
         if user_type.lower() not in ("guest", "member"):

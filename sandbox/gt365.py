@@ -13,7 +13,7 @@ from typing import Any
 
 from sandbox.errors import ApiError, gt365_error
 from sandbox.faults import FaultEngine
-from sandbox.graph import Graph, InviteRefused, valid_email
+from sandbox.graph import Graph, InviteRefused, absolute_url, valid_email
 from sandbox.web import Request, Response
 
 KIND = "gt365_invitation"
@@ -65,6 +65,9 @@ class Gt365:
         send = data.get("sendinvitationmessage", False)
         if not isinstance(send, bool):
             raise gt365_error(400, "sendInvitationMessage must be true or false.")
+        redirect = data.get("inviteredirecturl") or DEFAULT_REDIRECT
+        if not absolute_url(redirect):
+            raise gt365_error(400, "inviteRedirectUrl must be an absolute http(s) URL.")
         wait = self.graph.throttle.acquire(self.faults.faults.graph_throttle_per_5s)
         if wait is not None:
             raise gt365_error(500, "Graph throttled the invitation (429); retry later.")
@@ -72,7 +75,7 @@ class Gt365:
             invitation = self.graph.create_invitation(
                 {
                     "invitedUserEmailAddress": email,
-                    "inviteRedirectUrl": data.get("inviteredirecturl") or DEFAULT_REDIRECT,
+                    "inviteRedirectUrl": redirect,
                     "invitedUserDisplayName": data.get("inviteduserdisplayname"),
                     "sendInvitationMessage": send,
                 }

@@ -47,6 +47,8 @@ _TOKEN = re.compile(
     r")",
 )
 _OPS = {"eq", "ne", "gt", "ge", "lt", "le"}
+MAX_DEPTH = 32
+MAX_LENGTH = 4096
 
 
 class FilterError(ValueError):
@@ -134,6 +136,7 @@ class _Parser:
         self.tokens, self.pos = tokens, 0
         self.var: str | None = None
         self.var_fields: dict[str, str] = {}
+        self.depth = 0
 
     def peek(self) -> _Tok | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -173,6 +176,15 @@ class _Parser:
         return lambda obj: all(p(obj) for p in parts)
 
     def unary(self) -> Predicate:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FilterError(f"$filter is nested more than {MAX_DEPTH} levels deep")
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Predicate:
         if self.is_word("not"):
             self.take()
             inner = self.unary()
@@ -246,6 +258,8 @@ def compile_filter(text: str) -> Predicate:
     Raises:
         FilterError: syntax error, unknown operator, or a field that is not filterable.
     """
+    if len(text) > MAX_LENGTH:
+        raise FilterError(f"$filter is longer than {MAX_LENGTH} characters")
     tokens = _tokenize(text)
     if not tokens:
         raise FilterError("$filter is empty")
