@@ -22,6 +22,9 @@ _COMMANDS: dict[str, str] = {
     "demo": "demo",
     "mapping": "mapping",
     "auth": "auth",
+    "reconcile": "reconcile",
+    "report": "report",
+    "writeback": "writeback",
 }
 
 
