@@ -9,8 +9,11 @@ tests/mapping/ asserts the exact payloads and row errors.
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import random
+import re
+import sys
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -22,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # refsync, for the Salesforce ID checksum
 SEED = 20261122
 FIXED_TIME = dt.datetime(2026, 11, 20, 9, 0, 0)
 
@@ -85,6 +89,12 @@ def _freeze_zip(path: Path) -> None:
     """Rewrite a workbook's zip entries with one fixed timestamp, so the bytes are reproducible."""
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = [
+        (info, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+         if info.filename == "docProps/core.xml" else data)
+        for info, data in entries
+    ]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info, data in entries:
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
@@ -223,8 +233,263 @@ def dynamics(rng: random.Random) -> None:
     _save(workbook, HERE / "dynamics365-leads.xlsx")
 
 
+# --- Salesforce: Lead export from Data Loader (API names) and from a report (labels) ----------
+
+SF_FIELDS = [  # (Data Loader API name, report label)
+    ("Id", "Lead ID"), ("FirstName", "First Name"), ("LastName", "Last Name"), ("Title", "Title"),
+    ("Company", "Company / Account"), ("Street", "Street"), ("City", "City"),
+    ("State", "State/Province"), ("PostalCode", "Zip/Postal Code"), ("Country", "Country"),
+    ("Phone", "Phone"), ("Email", "Email"), ("Status", "Lead Status"),
+    ("LeadSource", "Lead Source"), ("Rating", "Rating"), ("NumberOfEmployees", "No. of Employees"),
+    ("CurrencyIsoCode", "Lead Currency"), ("Estimated_Deal_Value__c", "Estimated Deal Value"),
+    ("Expected_Close_Date__c", "Expected Close Date"), ("Description", "Description"),
+    ("LastModifiedDate", "Last Modified Date"),
+]
+SF_CURRENCY = {"US Dollar": "USD", "Euro": "EUR", "Pound Sterling": "GBP",
+               "Canadian Dollar": "CAD", "Australian Dollar": "AUD", "Swedish Krona": "SEK"}
+SF_BAD = {3: ("Email", "jonas.at.contoso"), 8: ("Estimated_Deal_Value__c", "-2500"),
+          13: ("Country", "Westeros"), 19: ("Expected_Close_Date__c", "soon")}
+SF_STATUS = ["Open - Not Contacted", "Working - Contacted", "Working - Contacted"]
+
+
+def _sf_id(rng: random.Random) -> str:
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return "00Q5g00000" + "".join(rng.choice(alphabet) for _ in range(5))
+
+
+def salesforce_leads(rng: random.Random) -> list[dict[str, object]]:
+    """Leads as Salesforce holds them; both export styles below are written from these."""
+    from refsync.mapping.transforms import salesforce_id18
+
+    leads = []
+    for i in range(24):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        country, code, city, state, postal, currency, street = rng.choice(PLACES)
+        modified = FIXED_TIME - dt.timedelta(minutes=rng.randrange(60 * 24 * 30))
+        lead = {
+            "Id": salesforce_id18(_sf_id(rng)), "FirstName": first, "LastName": last,
+            "Title": rng.choice(["CIO", "VP IT", "Head of Digital", "IT Manager"]),
+            "Company": company, "Street": f"{rng.randrange(1, 300)} {street}", "City": city,
+            "State": state, "PostalCode": postal, "Country": country,
+            "Phone": _phone(rng, code, phonenumbers.PhoneNumberType.FIXED_LINE),
+            "Email": f"{first}.{last}".lower().replace("'", "") + "@" + company.lower()
+            .replace(" ", "").replace("'", "").replace("&", "") + ".example",
+            "Status": "Closed - Not Converted" if i in (6, 17) else rng.choice(SF_STATUS),
+            "LeadSource": rng.choice(["Web", "Partner Referral", "Trade Show", "Phone Inquiry"]),
+            "Rating": rng.choice(["Hot", "Warm", "Cold"]),
+            "NumberOfEmployees": rng.choice([12, 80, 450, 3200, 25000]),
+            "CurrencyIsoCode": SF_CURRENCY[currency],
+            "Estimated_Deal_Value__c": rng.randrange(10, 900) * 500,
+            "Expected_Close_Date__c": dt.date(2027, rng.randrange(1, 13), rng.randrange(1, 29)),
+            "Description": rng.choice(["Asked for a co-sell with Microsoft.",
+                                       "Interested in migrating 400 mailboxes.", ""]),
+            "LastModifiedDate": modified,
+        }
+        leads.append(lead)
+    for index, (field, value) in SF_BAD.items():
+        leads[index][field] = value
+    return leads
+
+
+def salesforce(rng: random.Random) -> None:
+    leads = salesforce_leads(rng)
+    # Data Loader: API names, 18-character IDs, ISO dates, plain numbers
+    with (HERE / "salesforce-leads-dataloader.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow([api for api, _ in SF_FIELDS])
+        for lead in leads:
+            row = []
+            for api, _ in SF_FIELDS:
+                value = lead[api]
+                if isinstance(value, dt.datetime):
+                    value = value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                elif isinstance(value, dt.date):
+                    value = value.isoformat()
+                row.append(value)
+            writer.writerow(row)
+    # report export: labels, 15-character IDs, US formats, currency-prefixed amounts, footer
+    with (HERE / "salesforce-leads-report.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow([label for _, label in SF_FIELDS])
+        for lead in leads:
+            row = []
+            for api, _ in SF_FIELDS:
+                value = lead[api]
+                if api == "Id":
+                    value = str(value)[:15]
+                elif isinstance(value, dt.datetime):
+                    value = f"{value.month}/{value.day}/{value.year}, " + value.strftime(
+                        "%I:%M %p").lstrip("0")
+                elif isinstance(value, dt.date):
+                    value = f"{value.month}/{value.day}/{value.year}"
+                elif api == "Estimated_Deal_Value__c" and isinstance(value, int):
+                    value = f"{lead['CurrencyIsoCode']} {value:,.2f}"
+                elif api == "NumberOfEmployees":
+                    value = f"{value:,}"
+                row.append(value)
+            writer.writerow(row)
+        for footer in ["", "Lead Report",
+                       "Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.",
+                       "Confidential Information - Do Not Distribute",
+                       "Generated By:  Jane Doe  11/20/2026, 9:00 AM", "Fabrikam, Inc."]:
+            writer.writerow([footer] if footer else [])
+
+
+# --- HubSpot: contacts export ----------------------------------------------------------------
+
+HUBSPOT_HEADERS = [
+    "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name",
+    "Street Address", "City", "State/Region", "Postal Code", "Country/Region", "Lifecycle Stage",
+    "Lead Status", "Number of Employees", "Deal Amount", "Deal Currency", "Expected Close Date",
+    "Contact owner", "Create Date", "Last Modified Date",
+]
+HUBSPOT_BAD = {5: ("Deal Amount", "n/a"), 11: ("Phone Number", "call reception"),
+               16: ("Deal Currency", "Dollars")}
+
+
+def hubspot(rng: random.Random) -> None:
+    with (HERE / "hubspot-contacts.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(HUBSPOT_HEADERS)
+        for i in range(20):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            company = rng.choice(COMPANIES)
+            country, code, city, state, postal, currency, street = rng.choice(PLACES)
+            modified = FIXED_TIME - dt.timedelta(minutes=rng.randrange(60 * 24 * 30))
+            row = {
+                "Record ID": str(51000 + rng.randrange(1000, 9000) * 7 + i),
+                "First Name": first, "Last Name": last,
+                "Email": f"{first[0]}{last}".lower().replace("'", "") + "@" + company.lower()
+                .replace(" ", "").replace("'", "").replace("&", "") + ".example",
+                "Phone Number": _phone(rng, code, phonenumbers.PhoneNumberType.MOBILE),
+                "Company Name": company, "Street Address": f"{rng.randrange(1, 300)} {street}",
+                "City": city, "State/Region": state, "Postal Code": postal,
+                "Country/Region": code if rng.random() < 0.5 else country,
+                "Lifecycle Stage": "Subscriber" if i in (3, 14) else rng.choice(
+                    ["Sales Qualified Lead", "Opportunity", "Marketing Qualified Lead"]),
+                "Lead Status": rng.choice(["New", "Open", "In progress"]),
+                "Number of Employees": str(rng.choice([15, 60, 900, 4000])),
+                "Deal Amount": f"{rng.randrange(20, 400) * 250}",
+                "Deal Currency": SF_CURRENCY[currency],
+                "Expected Close Date":
+                    f"2027-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                "Contact owner": rng.choice(OWNERS),
+                "Create Date": (modified - dt.timedelta(days=40)).strftime("%Y-%m-%d %H:%M"),
+                "Last Modified Date": modified.strftime("%Y-%m-%d %H:%M"),
+            }
+            if i in HUBSPOT_BAD:
+                column, value = HUBSPOT_BAD[i]
+                row[column] = value
+            writer.writerow([row[h] for h in HUBSPOT_HEADERS])
+
+
+# --- Entra ID "Bulk invite users" template (Graph invitations) ---------------------------------
+
+ENTRA_HEADERS = [
+    "Email address to invite [inviteeEmail] Required",
+    "Redirection url [inviteRedirectURL] Required",
+    "Send invitation message (true or false) [sendEmail]",
+    "Customized invitation message [customizedMessageBody]",
+]
+
+
+def entra(rng: random.Random) -> None:
+    rows = [["version:v1.0"], ENTRA_HEADERS,
+            ["Example:    someone@something.com", "https://myapplications.microsoft.com",
+             "TRUE", "Hello, welcome to our tenant."]]
+    for i in range(15):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        email = f"{first}.{last}".lower().replace("'", "") + "@" + company.lower().replace(
+            " ", "").replace("'", "").replace("&", "") + ".example"
+        if i == 4:
+            email = email.upper()  # the same guest typed in capitals elsewhere
+        rows.append([email, "https://myapplications.microsoft.com",
+                     rng.choice(["TRUE", "FALSE", "true", ""]),
+                     rng.choice(["", "Welcome to the Fabrikam partner workspace."])])
+    rows[3 + 6][0] = "not-an-address"
+    rows[3 + 9][1] = "http://intranet.fabrikam.local"
+    rows[3 + 12][2] = "maybe"
+    with (HERE / "entra-bulk-invite.csv").open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+
+
+# --- GT365 guest invitations ------------------------------------------------------------------
+
+GT365_HEADERS = ["Guest Email", "Display Name", "Requested By", "Department", "Project",
+                 "Send Invitation", "Redirect URL"]
+
+
+def gt365(rng: random.Random) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Guests"
+    sheet.append(GT365_HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for i in range(12):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        email = f"{first}.{last}".lower().replace("'", "") + "@" + company.lower().replace(
+            " ", "").replace("'", "").replace("&", "") + ".example"
+        sheet.append([
+            email if i != 7 else None, f"{first} {last} ({company})",
+            rng.choice(["priya.raman@fabrikam.com", "luke.johnson@fabrikam.com"]),
+            rng.choice(["Sales", "Delivery", "Marketing"]),
+            rng.choice(["Copilot pilot", "Azure migration", "Teams rollout"]),
+            rng.choice([True, False, "yes"]) if i != 9 else "perhaps",
+            None if i % 3 else "https://myapps.microsoft.com",
+        ])
+    _save(workbook, HERE / "gt365-invites.xlsx")
+
+
+# --- Partner Center: invite an organization (shared referral with inviteContext) ---------------
+
+PC_HEADERS = ["CRM ID", "Opportunity", "Customer", "Customer Size", "Address", "City", "State",
+              "Postal Code", "Country", "Contact First Name", "Contact Last Name",
+              "Contact Phone", "Contact Email", "Deal Value", "Currency", "Close Date",
+              "Products", "Solution ID", "Help Needed", "Message to Microsoft"]
+PC_HELP = ["General or other", "Technical architecture", "Proof of concept or demo",
+           "Quotes or licensing"]
+
+
+def pc_invites(rng: random.Random) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Invites"
+    sheet.append(PC_HEADERS)
+    for i in range(10):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        country, code, city, state, postal, currency, street = rng.choice(PLACES)
+        sheet.append([
+            f"OPP-{2026_0000 + rng.randrange(1, 9999)}",
+            f"{rng.choice(PRODUCTS)} - {company}", company,
+            rng.choice(["10to50employees", "51to250employees", "1001to5000employees"])
+            if i != 5 else "tiny",
+            f"{rng.randrange(1, 300)} {street}", city, state or None, postal, code,
+            first, last, _phone(rng, code, phonenumbers.PhoneNumberType.FIXED_LINE),
+            f"{first}.{last}".lower().replace("'", "") + "@" + company.lower().replace(
+                " ", "").replace("'", "").replace("&", "") + ".example",
+            rng.randrange(10, 300) * 1000, SF_CURRENCY[currency],
+            dt.datetime(2027, rng.randrange(1, 13), rng.randrange(1, 29)),
+            rng.choice(["Microsoft365", "Microsoft365; Dynamics365", "Azure; Microsoft365"]),
+            "SOL-34104-EBA", rng.choice(PC_HELP) if i != 8 else "Lunch",
+            "Hi Microsoft, we would like your support in co-selling with " + company + ".",
+        ])
+    _save(workbook, HERE / "partner-center-org-invites.xlsx")
+
+
 SAMPLES: dict[str, Callable[[random.Random], None]] = {
     "dynamics365-leads.xlsx": dynamics,
+    "salesforce-leads-*.csv": salesforce,
+    "hubspot-contacts.csv": hubspot,
+    "entra-bulk-invite.csv": entra,
+    "gt365-invites.xlsx": gt365,
+    "partner-center-org-invites.xlsx": pc_invites,
 }
 
 

@@ -23,7 +23,7 @@ __all__ = ["apply_cast"]
 
 _EXCEL_ORIGIN = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
-_NOT_NUMBER = re.compile(r"[^\d.,+\-eE]")
+_NOT_NUMBER = re.compile(r"[^\d.,+\-]")  # currency codes and symbols, spaces
 
 
 def _numbers(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, Mask]:

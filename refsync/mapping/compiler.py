@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,9 +79,10 @@ class CompiledMapping:
             )
             for path, field in spec.fields.items()
         )
-        self._by_depth = sorted(self._fields, key=lambda f: -len(f.segments))
+        key = _Field(info.key_field, (info.key_field,), FieldSpec(column=spec.key), None)
+        self._by_depth = sorted((*self._fields, key), key=lambda f: -len(f.segments))
         self._tree: _Tree = {}
-        for field in (*self._fields, _Field(info.key_field, (info.key_field,), _KEY, None)):
+        for field in (*self._fields, key):
             node = self._tree
             for segment in field.segments[:-1]:
                 node = node.setdefault(segment, {})  # type: ignore[assignment]
@@ -90,7 +91,7 @@ class CompiledMapping:
         self._validator = ChunkValidator(
             info.model,
             leaves,
-            checked=[info.key_field]
+            checked=[info.key_field] * is_plain_text(annotation_at(info.model, (info.key_field,)))
             + [f.path for f in self._fields if f.spec.has_constant or (
                 _yields_text(f.spec) and is_plain_text(annotation_at(info.model, f.segments))
             )],
@@ -120,7 +121,7 @@ class CompiledMapping:
         renames: dict[str, str] = {}
         for column, alternatives in self.spec.headers.items():
             if column not in present:
-                found = next((a for a in alternatives if a in present), None)
+                found = next((h for a in alternatives for h in _matching(a, frame.columns)), None)
                 if found is not None:
                     renames[found] = column
         if renames:
@@ -152,11 +153,7 @@ class CompiledMapping:
         row_numbers = [int(r) for r in frame.index]
         errors: list[list[FieldError]] = [[] for _ in range(n)]
 
-        keys = self._keys(frame[self.spec.key])
-        for empty in np.flatnonzero(keys.isna().to_numpy()):
-            errors[empty].append(
-                FieldError("the key is empty", column=self.spec.key, field=self._key_field)
-            )
+        keys = self._keys(frame[self.spec.key], errors)
         filtered = self._filtered(frame)
         kept = np.flatnonzero(~filtered)
         work = frame.iloc[kept]
@@ -198,8 +195,20 @@ class CompiledMapping:
                                       tuple(errors[pos]), ids[pos], watermarks[pos]))
         return rows
 
-    def _keys(self, column: pd.Series) -> pd.Series:
-        return run_text_chain(self._key_chain, column)
+    def _keys(self, raw: pd.Series, errors: list[list[FieldError]]) -> pd.Series:
+        """Key per row (``None`` when empty); a key transform that fails is a row error."""
+        column = raw
+        for column, bad, message in run_transforms(self.spec.key_transforms, raw):  # noqa: B007
+            for i in np.flatnonzero(bad) if bad is not None else ():
+                errors[i].append(FieldError(message, column=self.spec.key,
+                                            value=_shown(raw.iloc[i]), field=self._key_field))
+        keys = run_text_chain(self._key_chain, column)
+        for empty in np.flatnonzero(keys.isna().to_numpy()):
+            if not errors[empty]:
+                errors[empty].append(
+                    FieldError("the key is empty", column=self.spec.key, field=self._key_field)
+                )
+        return keys
 
     def _filtered(self, frame: pd.DataFrame) -> Mask:
         keep = np.ones(len(frame), dtype=bool)
@@ -294,7 +303,12 @@ class CompiledMapping:
                           field=path)
 
 
-_KEY = FieldSpec(column="key")
+def _matching(alternative: str, headers: Iterable[Any]) -> list[str]:
+    """Headers an alternative spelling names: itself, or any holding a ``[token]``."""
+    names = [str(h) for h in headers]
+    if alternative.startswith("[") and alternative.endswith("]"):
+        return [h for h in names if alternative in h]
+    return [h for h in names if h == alternative]
 
 
 @contextlib.contextmanager

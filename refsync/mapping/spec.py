@@ -122,6 +122,16 @@ class Phone(_Spec):
     region_field: str | None = None
 
 
+class SalesforceId(_Spec):
+    """Turn a 15-character Salesforce record ID (reports) into its 18-character form (API).
+
+    Reports show the case-sensitive 15-character ID, Data Loader and the API the 18-character
+    one; keying on the 18-character form makes both exports the same records.
+    """
+
+    op: Literal["salesforce_id"] = "salesforce_id"
+
+
 class Split(_Spec):
     """Split text into a list; ``item`` wraps each part as ``{item: part}`` (e.g. ``{id: …}``)."""
 
@@ -139,7 +149,7 @@ class Join(_Spec):
 
 TransformSpec = Annotated[
     Trim | CollapseSpaces | Upper | Lower | TitleCase | NullIf | Replace | Truncate | Country
-    | Phone | Split | Join,
+    | Phone | SalesforceId | Split | Join,
     Field(discriminator="op"),
 ]
 
@@ -425,17 +435,29 @@ class MappingFile(_Spec):
     key: str = Field(
         description="Source column giving externalReferenceId (referrals) or the invitee's e-mail."
     )
+    key_transforms: tuple[TransformSpec, ...] = Field(
+        default=(), description="Transforms applied to the key before it is trimmed."
+    )
     watermark: str | None = Field(
         default=None, description="Source column whose high-water mark drives incremental runs."
     )
     headers: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="Other spellings of a column (e.g. a report's labels for Data Loader's API "
-        "names): where the column itself is absent, the first alternative present is used.",
+        "names): where the column itself is absent, the first alternative present is used. An "
+        "alternative in square brackets, such as [inviteeEmail], matches any header containing "
+        "it (Microsoft's localised templates keep these tokens in every language).",
     )
     filter: tuple[Condition, ...] = ()
     fields: dict[str, FieldSpec] = Field(min_length=1)
     write_back: WriteBackSpec | None = None
+
+    @field_validator("key_transforms", mode="before")
+    @classmethod
+    def _short_key_transforms(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [_expand_short_form(v, "op", _SHORT_ARGUMENT) for v in value]
+        return value
 
     @model_validator(mode="before")
     @classmethod

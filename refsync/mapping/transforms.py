@@ -20,7 +20,12 @@ from refsync.mapping import spec as s
 from refsync.mapping.values import as_text, map_distinct, text_of
 
 __all__ = [
-    "Step", "country_code", "e164", "run_text_chain", "run_transforms",
+    "Step",
+    "country_code",
+    "e164",
+    "run_text_chain",
+    "run_transforms",
+    "salesforce_id18",
     "text_function",
 ]
 
@@ -128,6 +133,23 @@ def _phone(t: s.Phone, series: pd.Series, region: pd.Series | None) -> Step:
     return out, bad, "not a valid phone number (give it with +country code, or a region)"
 
 
+_SF_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_SF_ID = re.compile(r"[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?")
+
+
+def salesforce_id18(value: str) -> str:
+    """The 18-character form of a Salesforce ID (an 18-character ID is returned as it is)."""
+    if not _SF_ID.fullmatch(value):
+        raise ValueError(value)
+    if len(value) == 18:
+        return value
+    suffix = ""
+    for block in (value[0:5], value[5:10], value[10:15]):
+        bits = sum(1 << i for i, char in enumerate(block) if "A" <= char <= "Z")
+        suffix += _SF_ALPHABET[bits]
+    return value + suffix
+
+
 def _split(t: s.Split, series: pd.Series) -> Step:
     parts = as_text(series).str.split(t.separator, regex=False)
     item = t.item
@@ -193,6 +215,9 @@ def _apply(t: s.TransformSpec, series: pd.Series, region: pd.Series | None) -> S
             return out, bad, "not a known country (ISO 3166 name or code)"
         case s.Phone():
             return _phone(t, series, region)
+        case s.SalesforceId():
+            out, bad = map_distinct(series, lambda v: salesforce_id18(text_of(v).strip()))
+            return out, bad, "not a Salesforce record ID (15 or 18 letters and digits)"
         case s.Split():
             return _split(t, series)
         case s.Join():

@@ -21,6 +21,7 @@ CURRENCY_CODES: frozenset[str] = frozenset(c.alpha_3 for c in pycountry.currenci
 _ISO_DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 )
+_HTTPS = re.compile(r"https://[^\s/?#]+[^\s]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -42,6 +43,12 @@ def _email(value: str) -> str:
     return value
 
 
+def _https_url(value: str) -> str:
+    if not _HTTPS.fullmatch(value):
+        raise ValueError("not an https:// URL")
+    return value
+
+
 def _iso_datetime(value: str) -> str:
     if not _ISO_DATETIME.fullmatch(value):
         raise ValueError("not an ISO 8601 date or date-time (e.g. 2027-03-31T00:00:00Z)")
@@ -52,6 +59,7 @@ CountryCode = Annotated[str, AfterValidator(_country)]
 CurrencyCode = Annotated[str, AfterValidator(_currency)]
 IsoDateTime = Annotated[str, AfterValidator(_iso_datetime)]
 Email = Annotated[str, AfterValidator(_email)]
+HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https_url)]
 Text = Annotated[str, Field(min_length=1)]
 
 

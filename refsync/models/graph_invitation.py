@@ -6,11 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from refsync.models._base import ApiModel, Email, Text
+from refsync.models._base import ApiModel, Email, HttpsUrl, Text
 
 __all__ = ["EmailAddress", "GraphInvitation", "InvitedUser", "MessageInfo", "Recipient"]
-
-HttpsUrl = Field(pattern=r"^https://\S+$", max_length=2048)
 
 
 class EmailAddress(ApiModel):
@@ -38,7 +36,7 @@ class GraphInvitation(ApiModel):
     """An invitation request; ``resetRedemption`` needs the existing guest's ``invitedUser.id``."""
 
     invited_user_email_address: Email
-    invite_redirect_url: str = HttpsUrl
+    invite_redirect_url: HttpsUrl
     invited_user_display_name: str | None = Field(default=None, max_length=256)
     send_invitation_message: bool | None = None
     invited_user_type: Literal["Guest", "Member"] | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 import orjson
 from pydantic import AfterValidator, Field
 
-from refsync.models._base import ApiModel, Email
+from refsync.models._base import ApiModel, Email, HttpsUrl
 
 __all__ = ["DEFAULT_REDIRECT_URL", "MORE_MAX_CHARS", "Gt365Invitation"]
 
@@ -25,9 +25,7 @@ class Gt365Invitation(ApiModel):
     """An invite request; ``more`` carries custom key/values, at most 4000 characters as JSON."""
 
     invited_user_email_address: Email
-    invite_redirect_url: str = Field(
-        default=DEFAULT_REDIRECT_URL, pattern=r"^https://\S+$", max_length=2048
-    )
+    invite_redirect_url: HttpsUrl = DEFAULT_REDIRECT_URL
     send_invitation_message: bool | None = None
     invited_user_display_name: str | None = Field(default=None, max_length=256)
     requested_by: str | None = None

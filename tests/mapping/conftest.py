@@ -22,11 +22,16 @@ def read_sheet(path: Path, *, sheet: str | int = 0, header_row: int = 1) -> pd.D
     return frame
 
 
-def read_csv(path: Path, *, header_row: int = 1, **options: object) -> pd.DataFrame:
-    """A CSV file as a DataFrame indexed by line number, every cell kept as text."""
+def read_csv(
+    path: Path, *, header_row: int = 1, skip_prefixes: tuple[str, ...] = (), **options: object
+) -> pd.DataFrame:
+    """A CSV file as a DataFrame indexed by line number, every cell kept as text; rows whose
+    first cell starts with one of ``skip_prefixes`` are left out (as the source does)."""
     frame = pd.read_csv(path, skiprows=header_row - 1, dtype=str, keep_default_na=False,
                         skip_blank_lines=False, **options)  # type: ignore[call-overload]
     frame.index = range(header_row + 1, header_row + 1 + len(frame))
+    if skip_prefixes:
+        frame = frame[~frame.iloc[:, 0].str.startswith(skip_prefixes)]
     return frame.replace("", None)
 
 
