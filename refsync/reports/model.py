@@ -107,12 +107,9 @@ class RunReport:
     complete: bool = True
 
     def __post_init__(self) -> None:
-        finished = as_utc(self.finished_at, "finished_at")
-        if finished < self.provenance.started_at:
-            raise ValueError(
-                f"finished_at {finished.isoformat()} is before started_at "
-                f"{self.provenance.started_at.isoformat()}"
-            )
+        # Both times come from the wall clock; a correction stepping it back during the run must
+        # not cost the run its report, so an end before the start is taken as the start.
+        finished = max(as_utc(self.finished_at, "finished_at"), self.provenance.started_at)
         object.__setattr__(self, "finished_at", finished)
         unknown = sorted({str(r.outcome) for r in self.results} - set(Outcome))
         if unknown:
@@ -138,16 +135,10 @@ class RunReport:
         finished_at: datetime | None = None,
         complete: bool = True,
     ) -> RunReport:
-        """Assemble the report at the end of a run.
-
-        ``finished_at`` defaults to now, or to the start if the wall clock has been stepped back
-        since: a clock correction must not cost a run its report.
-        """
-        if finished_at is None:
-            finished_at = max(datetime.now(UTC), provenance.started_at)
+        """Assemble the report at the end of a run (``finished_at`` defaults to now)."""
         return cls(
             provenance=provenance,
-            finished_at=finished_at,
+            finished_at=finished_at if finished_at is not None else datetime.now(UTC),
             results=tuple(results),
             complete=complete,
         )
