@@ -483,6 +483,275 @@ def pc_invites(rng: random.Random) -> None:
     _save(workbook, HERE / "partner-center-org-invites.xlsx")
 
 
+# --- SQL databases: SuiteCRM on MariaDB, Odoo on PostgreSQL ----------------------------------
+
+
+def _sql(value: object) -> str:
+    """A SQL literal (the samples hold no untrusted text; quotes are doubled all the same)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"'{value:%Y-%m-%d %H:%M:%S}'"
+    if isinstance(value, dt.date):
+        return f"'{value:%Y-%m-%d}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _insert(table: str, rows: list[dict[str, object]]) -> str:
+    columns = list(rows[0])
+    values = ",\n  ".join("(" + ", ".join(_sql(r[c]) for c in columns) + ")" for r in rows)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES\n  {values};\n"
+
+
+SUITECRM_DDL = """\
+-- SuiteCRM 7 leads, trimmed to the columns refsync reads, for MariaDB/MySQL.
+-- Written by data/samples/generate.py; load with: mariadb DBNAME < suitecrm.sql
+CREATE TABLE users (
+  id CHAR(36) NOT NULL PRIMARY KEY,
+  user_name VARCHAR(60),
+  first_name VARCHAR(255),
+  last_name VARCHAR(255),
+  phone_work VARCHAR(50),
+  deleted TINYINT(1) NOT NULL DEFAULT 0
+);
+CREATE TABLE leads (
+  id CHAR(36) NOT NULL PRIMARY KEY,
+  date_entered DATETIME,
+  date_modified DATETIME,
+  deleted TINYINT(1) NOT NULL DEFAULT 0,
+  assigned_user_id CHAR(36),
+  salutation VARCHAR(255),
+  first_name VARCHAR(100),
+  last_name VARCHAR(100),
+  title VARCHAR(100),
+  phone_work VARCHAR(100),
+  account_name VARCHAR(255),
+  primary_address_street VARCHAR(150),
+  primary_address_city VARCHAR(100),
+  primary_address_state VARCHAR(100),
+  primary_address_postalcode VARCHAR(20),
+  primary_address_country VARCHAR(255),
+  status VARCHAR(100),
+  lead_source VARCHAR(100),
+  opportunity_amount VARCHAR(50),
+  description TEXT,
+  converted TINYINT(1) NOT NULL DEFAULT 0,
+  KEY idx_leads_date_modified (date_modified)
+);
+CREATE TABLE leads_cstm (
+  id_c CHAR(36) NOT NULL PRIMARY KEY,
+  close_date_c DATE,
+  currency_c VARCHAR(3)
+);
+CREATE TABLE email_addresses (
+  id CHAR(36) NOT NULL PRIMARY KEY,
+  email_address VARCHAR(255),
+  email_address_caps VARCHAR(255),
+  invalid_email TINYINT(1) DEFAULT 0,
+  opt_out TINYINT(1) DEFAULT 0,
+  deleted TINYINT(1) NOT NULL DEFAULT 0
+);
+CREATE TABLE email_addr_bean_rel (
+  id CHAR(36) NOT NULL PRIMARY KEY,
+  email_address_id CHAR(36) NOT NULL,
+  bean_id CHAR(36),
+  bean_module VARCHAR(100),
+  primary_address TINYINT(1) DEFAULT 0,
+  reply_to_address TINYINT(1) DEFAULT 0,
+  deleted TINYINT(1) NOT NULL DEFAULT 0,
+  KEY idx_email_bean (bean_id, bean_module)
+);
+"""
+
+
+def suitecrm(rng: random.Random) -> None:
+    users = []
+    rels = []
+    addresses = []
+
+    def email_for(bean_id: str, module: str, address: str, primary: bool = True) -> None:
+        address_id = _guid(rng)
+        addresses.append({"id": address_id, "email_address": address,
+                          "email_address_caps": address.upper(), "invalid_email": 0,
+                          "opt_out": 0, "deleted": 0})
+        rels.append({"id": _guid(rng), "email_address_id": address_id, "bean_id": bean_id,
+                     "bean_module": module, "primary_address": int(primary),
+                     "reply_to_address": 0, "deleted": 0})
+
+    for name in OWNERS:
+        first, last = name.split(" ", 1)
+        user_id = _guid(rng)
+        users.append({"id": user_id, "user_name": first.lower(), "first_name": first,
+                      "last_name": last, "phone_work": "+1 425 882 80" + str(80 + len(users)),
+                      "deleted": 0})
+        email_for(user_id, "Users", f"{first}.{last}".lower().replace("á", "a") + "@fabrikam.com")
+    leads, custom = [], []
+    for i in range(16):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        country, code, city, state, postal, currency, street = rng.choice(PLACES)
+        lead_id = _guid(rng)
+        modified = FIXED_TIME - dt.timedelta(minutes=rng.randrange(60 * 24 * 30))
+        leads.append({
+            "id": lead_id, "date_entered": modified - dt.timedelta(days=30),
+            "date_modified": modified, "deleted": int(i == 12),
+            "assigned_user_id": rng.choice(users)["id"], "salutation": rng.choice(["Mr.", "Ms."]),
+            "first_name": first, "last_name": last, "title": rng.choice(["CIO", "IT Director"]),
+            "phone_work": _phone(rng, code, phonenumbers.PhoneNumberType.FIXED_LINE),
+            "account_name": company, "primary_address_street": f"{rng.randrange(1, 300)} {street}",
+            "primary_address_city": city, "primary_address_state": state or None,
+            "primary_address_postalcode": postal,
+            "primary_address_country": {"United States": "USA"}.get(country, country),
+            "status": "Dead" if i == 9 else rng.choice(["New", "Assigned", "In Process"]),
+            "lead_source": rng.choice(["Web Site", "Partner", "Trade Show", "Email"]),
+            "opportunity_amount": f"{rng.randrange(10, 500) * 1000}",
+            "description": rng.choice(["Wants a Copilot pilot.", None, "Renewal in Q3."]),
+            "converted": 0,
+        })
+        custom.append({"id_c": lead_id,
+                       "close_date_c": dt.date(2027, rng.randrange(1, 13), rng.randrange(1, 29)),
+                       "currency_c": SF_CURRENCY[currency]})
+        if i != 5:  # lead 5 has no e-mail address at all
+            email_for(lead_id, "Leads", f"{first}.{last}".lower().replace("'", "") + "@"
+                      + company.lower().replace(" ", "").replace("'", "").replace("&", "")
+                      + ".example")
+            if i == 2:  # an old, non-primary address that must not be picked
+                email_for(lead_id, "Leads", "old.address@example.org", primary=False)
+    leads[3]["primary_address_country"] = "Atlantis"
+    leads[7]["opportunity_amount"] = "about 50k"
+    text = SUITECRM_DDL + "\n" + "".join(
+        _insert(table, rows) for table, rows in (
+            ("users", users), ("leads", leads), ("leads_cstm", custom),
+            ("email_addresses", addresses), ("email_addr_bean_rel", rels),
+        )
+    )
+    (HERE / "suitecrm.sql").write_text(text, encoding="utf-8")
+
+
+ODOO_DDL = """\
+-- Odoo 17 CRM, trimmed to the tables and columns refsync reads, for PostgreSQL.
+-- Written by data/samples/generate.py; load with: psql DBNAME -f odoo.sql
+CREATE TABLE res_country (id SERIAL PRIMARY KEY, name JSONB NOT NULL, code VARCHAR(2));
+CREATE TABLE res_country_state (
+  id SERIAL PRIMARY KEY, country_id INTEGER NOT NULL REFERENCES res_country(id),
+  name VARCHAR NOT NULL, code VARCHAR NOT NULL
+);
+CREATE TABLE res_currency (id SERIAL PRIMARY KEY, name VARCHAR(3) NOT NULL, symbol VARCHAR);
+CREATE TABLE res_company (
+  id SERIAL PRIMARY KEY, name VARCHAR NOT NULL,
+  currency_id INTEGER NOT NULL REFERENCES res_currency(id)
+);
+CREATE TABLE res_partner (
+  id SERIAL PRIMARY KEY, name VARCHAR, email VARCHAR, phone VARCHAR, is_company BOOLEAN
+);
+CREATE TABLE res_users (
+  id SERIAL PRIMARY KEY, login VARCHAR NOT NULL, partner_id INTEGER REFERENCES res_partner(id),
+  company_id INTEGER REFERENCES res_company(id), active BOOLEAN DEFAULT TRUE
+);
+CREATE TABLE crm_stage (
+  id SERIAL PRIMARY KEY, name JSONB NOT NULL, sequence INTEGER, is_won BOOLEAN DEFAULT FALSE
+);
+CREATE TABLE crm_lead (
+  id SERIAL PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  type VARCHAR NOT NULL DEFAULT 'lead',
+  active BOOLEAN DEFAULT TRUE,
+  partner_name VARCHAR,
+  contact_name VARCHAR,
+  email_from VARCHAR,
+  phone VARCHAR,
+  street VARCHAR,
+  street2 VARCHAR,
+  city VARCHAR,
+  zip VARCHAR,
+  state_id INTEGER REFERENCES res_country_state(id),
+  country_id INTEGER REFERENCES res_country(id),
+  expected_revenue NUMERIC,
+  probability DOUBLE PRECISION,
+  date_deadline DATE,
+  stage_id INTEGER REFERENCES crm_stage(id),
+  user_id INTEGER REFERENCES res_users(id),
+  company_id INTEGER REFERENCES res_company(id),
+  priority VARCHAR DEFAULT '0',
+  description TEXT,
+  create_date TIMESTAMP,
+  write_date TIMESTAMP
+);
+CREATE INDEX crm_lead_write_date_index ON crm_lead (write_date);
+"""
+
+
+def odoo(rng: random.Random) -> None:
+    countries = [{"id": i + 1, "name": f'{{"en_US": "{name}"}}', "code": code}
+                 for i, (name, code) in enumerate(sorted({(p[0], p[1]) for p in PLACES}))]
+    country_id = {c["code"]: c["id"] for c in countries}
+    states = [{"id": 1, "country_id": country_id["US"], "name": "Washington", "code": "WA"},
+              {"id": 2, "country_id": country_id["US"], "name": "Texas", "code": "TX"},
+              {"id": 3, "country_id": country_id["US"], "name": "Massachusetts", "code": "MA"}]
+    state_id = {"WA": 1, "TX": 2, "MA": 3}
+    currencies = [{"id": 1, "name": "EUR", "symbol": "€"}, {"id": 2, "name": "USD", "symbol": "$"}]
+    companies = [{"id": 1, "name": "Fabrikam GmbH", "currency_id": 1}]
+    partners, users = [], []
+    for i, name in enumerate(OWNERS, start=1):
+        first, last = name.split(" ", 1)
+        partners.append({"id": i, "name": name, "email": f"{first}.{last}".lower()
+                         .replace("á", "a") + "@fabrikam.com", "phone": f"+49 30 901820{i}",
+                         "is_company": False})
+        users.append({"id": i, "login": first.lower(), "partner_id": i, "company_id": 1,
+                      "active": True})
+    stages = [{"id": i, "name": f'{{"en_US": "{n}", "de_DE": "{d}"}}', "sequence": i,
+               "is_won": n == "Won"}
+              for i, (n, d) in enumerate([("New", "Neu"), ("Qualified", "Qualifiziert"),
+                                          ("Proposition", "Angebot"), ("Won", "Gewonnen")],
+                                         start=1)]
+    leads = []
+    for i in range(1, 15):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company = rng.choice(COMPANIES)
+        _, code, city, state, postal, _, street = rng.choice(PLACES)
+        written = FIXED_TIME - dt.timedelta(minutes=rng.randrange(60 * 24 * 30))
+        leads.append({
+            "id": i, "name": f"{rng.choice(PRODUCTS)} ({company})",
+            "type": "lead" if i == 4 else "opportunity", "active": i != 8,
+            "partner_name": company, "contact_name": f"{first} {last}",
+            "email_from": f"{first}.{last}".lower().replace("'", "") + "@"
+            + company.lower().replace(" ", "").replace("'", "").replace("&", "") + ".example",
+            "phone": _phone(rng, code, phonenumbers.PhoneNumberType.FIXED_LINE),
+            "street": f"{street} {rng.randrange(1, 300)}", "street2": None, "city": city,
+            "zip": postal, "state_id": state_id.get(state), "country_id": country_id[code],
+            "expected_revenue": rng.randrange(10, 400) * 1000, "probability": 30.0,
+            "date_deadline": dt.date(2027, rng.randrange(1, 13), rng.randrange(1, 29)),
+            "stage_id": 4 if i == 11 else rng.choice([1, 2, 3]),
+            "user_id": rng.choice(users)["id"], "company_id": 1,
+            "priority": rng.choice(["0", "1", "2", "3"]),
+            "description": rng.choice(["<p>Wants <b>Azure</b> landing zone help.</p>", None,
+                                       "<p>Asked for a Microsoft co-sell.</p>"]),
+            "create_date": written - dt.timedelta(days=20), "write_date": written,
+        })
+    leads[2]["country_id"] = None
+    leads[5]["date_deadline"] = None
+    leads[9]["email_from"] = "sales at contoso"
+    text = ODOO_DDL + "\n" + "".join(
+        _insert(table, rows) for table, rows in (
+            ("res_country", countries), ("res_country_state", states),
+            ("res_currency", currencies), ("res_company", companies),
+            ("res_partner", partners), ("res_users", users), ("crm_stage", stages),
+            ("crm_lead", leads),
+        )
+    )
+    # ids were given explicitly: move each sequence past them, as Odoo's own data would
+    text += "".join(
+        f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}));\n"
+        for table in ("res_country", "res_country_state", "res_currency", "res_company",
+                      "res_partner", "res_users", "crm_stage", "crm_lead")
+    )
+    (HERE / "odoo.sql").write_text(text, encoding="utf-8")
+
+
 SAMPLES: dict[str, Callable[[random.Random], None]] = {
     "dynamics365-leads.xlsx": dynamics,
     "salesforce-leads-*.csv": salesforce,
@@ -490,6 +759,8 @@ SAMPLES: dict[str, Callable[[random.Random], None]] = {
     "entra-bulk-invite.csv": entra,
     "gt365-invites.xlsx": gt365,
     "partner-center-org-invites.xlsx": pc_invites,
+    "suitecrm.sql": suitecrm,
+    "odoo.sql": odoo,
 }
 
 

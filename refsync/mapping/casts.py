@@ -23,7 +23,10 @@ __all__ = ["apply_cast"]
 
 _EXCEL_ORIGIN = {1900: pd.Timestamp("1899-12-30"), 1904: pd.Timestamp("1904-01-01")}
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
-_NOT_NUMBER = re.compile(r"[^\d.,+\-]")  # currency codes and symbols, spaces
+# a number, optionally with an ISO currency code or symbol before or after it ("EUR 1.250,00")
+_AMOUNT = re.compile(
+    r"^\s*(?:[A-Za-z]{3}|[$€£¥])?\s*([+-]?[\d][\d.,' \u00a0\u202f]*)\s*(?:[A-Za-z]{3}|[$€£¥])?\s*$"
+)
 
 
 def _numbers(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd.Series, Mask]:
@@ -35,8 +38,10 @@ def _numbers(series: pd.Series, decimal: str, thousands: str | None) -> tuple[pd
     else:
         if thousands is None:
             thousands = "," if decimal == "." else "."
-        text = as_text(series).str.replace(_NOT_NUMBER, "", regex=True)
-        text = text.str.replace(" ", "", regex=False).str.replace(thousands, "", regex=False)
+        text = as_text(series).str.extract(_AMOUNT, expand=False)
+        for space in (" ", "\u00a0", "\u202f", "'"):
+            text = text.str.replace(space, "", regex=False)
+        text = text.str.replace(thousands, "", regex=False)
         if decimal != ".":
             text = text.str.replace(decimal, ".", regex=False)
         values = pd.to_numeric(text, errors="coerce").astype(float)
