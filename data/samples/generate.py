@@ -464,7 +464,7 @@ def pc_invites(rng: random.Random) -> None:
     for i in range(10):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         company = rng.choice(COMPANIES)
-        country, code, city, state, postal, currency, street = rng.choice(PLACES)
+        _, code, city, state, postal, currency, street = rng.choice(PLACES)
         sheet.append([
             f"OPP-{2026_0000 + rng.randrange(1, 9999)}",
             f"{rng.choice(PRODUCTS)} - {company}", company,
@@ -745,7 +745,7 @@ def odoo(rng: random.Random) -> None:
     )
     # ids were given explicitly: move each sequence past them, as Odoo's own data would
     text += "".join(
-        f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}));\n"
+        f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}));\n"  # noqa: S608
         for table in ("res_country", "res_country_state", "res_currency", "res_company",
                       "res_partner", "res_users", "crm_stage", "crm_lead")
     )
