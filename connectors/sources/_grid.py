@@ -44,6 +44,7 @@ HEADER_SCAN_ROWS = 50
 _TOTALS = re.compile(
     r"^\s*(grand\s+|sub-?\s*)?(totals?|sum|summe|gesamt|count|average)\b", re.IGNORECASE
 )
+_TOTALS_INITIALS = frozenset(" \t\n\r\xa0gGsStTcCaA")
 
 
 def column_letter(index: int) -> str:
@@ -245,24 +246,24 @@ def chunk_rows(
         values.clear()
         return frame
 
-    def emit(number: int, cells: list[Any]) -> None:
-        if len(cells) != width:
-            cells = (cells + [None] * width)[:width]
-        numbers.append(number)
-        values.append(cells)
-
     if key is not None and key >= width:
         raise ValueError("key column index outside the header")
 
+    fast_key = key if (key is not None and not prefixes) else None
     for number, cells in rows:
-        first = cells[0]
-        if (
-            key is not None and not prefixes and not _empty(cells[key])
-            and not (type(first) is str and _TOTALS.match(first))
-            and not (first is None or first == "")
-        ):
-            keyed = True  # the common case, decided without looking at every cell
+        if len(cells) != width:
+            cells = (cells + [None] * width)[:width]
+        if fast_key is not None:
+            # The common case, decided from two cells: a key, and a first cell that cannot
+            # start a totals row (the regex runs only when the first letter could).
+            value, first = cells[fast_key], cells[0]
+            fast = (
+                value is not None and value != "" and first is not None and first != ""
+                and not (type(first) is str and first[:1] in _TOTALS_INITIALS)
+            )
         else:
+            fast = False
+        if not fast:
             blank = _blank(cells)
             if (
                 not blank and prefixes and isinstance(cells[0], str)
@@ -270,16 +271,17 @@ def chunk_rows(
             ):
                 report.skipped_rows.append(number)
                 continue
-            keyed = not blank and _is_keyed(cells, key)
-        if not keyed:
-            pending.append((number, cells))
-            continue
+            if blank or not _is_keyed(cells, key):
+                pending.append((number, cells))
+                continue
         if pending:
             for held_number, held in pending:
                 if not _blank(held):
-                    emit(held_number, held)
+                    numbers.append(held_number)
+                    values.append(held)
             pending.clear()
-        emit(number, cells)
+        numbers.append(number)
+        values.append(cells)
         if len(numbers) >= chunk_size:
             report.data_rows += len(numbers)
             yield flush()
@@ -292,7 +294,8 @@ def chunk_rows(
         if footer:
             report.footer_rows.append(number)
         else:
-            emit(number, cells)
+            numbers.append(number)
+            values.append(cells)
     if numbers:
         report.data_rows += len(numbers)
         yield flush()

@@ -44,8 +44,12 @@ def parse_url(location: str) -> URL:
 
 
 def safe_url(url: URL) -> str:
-    """The URL as reports may show it: no password at all."""
-    return url.set(password=None).render_as_string(hide_password=False)
+    """The URL as reports may show it: no password at all (``set(password=None)`` keeps it)."""
+    bare = URL.create(
+        url.drivername, username=url.username, host=url.host, port=url.port,
+        database=url.database, query=url.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def create_engine(url: URL) -> Engine:

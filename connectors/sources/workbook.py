@@ -29,7 +29,7 @@ from connectors.sources._grid import (
     column_letter,
     find_header,
 )
-from connectors.sources._ooxml import inspect_package
+from connectors.sources._ooxml import LYING_SIZE, inspect_package
 from connectors.sources.limits import InputLimits
 from refsync.errors import InputError
 from refsync.source_spec import SpreadsheetSourceSpec
@@ -44,6 +44,16 @@ def file_fingerprint(path: Path) -> str:
         while block := handle.read(1024 * 1024):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _refusal(path: Path, exc: Exception, sheet: str | None = None) -> InputError:
+    where = f"sheet {sheet!r} of {path.name}" if sheet else path.name
+    if LYING_SIZE in str(exc):
+        return InputError(
+            f"{path.name} is refused: an entry inflates beyond the size its zip directory "
+            "declares (a zip bomb or a corrupt file)"
+        )
+    return InputError(f"{where} is a corrupt .xlsx: {exc}")
 
 
 class WorkbookSource:
@@ -67,12 +77,12 @@ class WorkbookSource:
         try:
             self._workbook = calamine.CalamineWorkbook.from_path(str(path))
         except calamine.CalamineError as exc:
-            raise InputError(f"{path.name} is a corrupt .xlsx: {exc}") from exc
+            raise _refusal(path, exc) from exc
         self.sheet_name, skipped = self._choose_sheet()
         try:
             self._sheet = self._workbook.get_sheet_by_name(self.sheet_name)
         except calamine.CalamineError as exc:
-            raise InputError(f"{path.name}: cannot read sheet {self.sheet_name!r}: {exc}") from exc
+            raise _refusal(path, exc, self.sheet_name) from exc
         self.description = f"{path.name}, sheet {self.sheet_name!r}"
         if self._sheet.height > limits.max_rows + 1:
             raise InputError(

@@ -69,8 +69,8 @@ def _zip_bomb(d: Path) -> Path:
     return package(path, filler, shared=["Lead Id"])
 
 
-def _lying_sizes(d: Path) -> Path:
-    """A directory that declares a tiny sheet while the entry inflates to megabytes."""
+def _lying_sizes(d: Path, declared: int = 2 * 1024 * 1024) -> Path:
+    """A directory that declares a smaller sheet than the entry inflates to (3 MB)."""
     rows = "".join(
         f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>L-{n}</t></is></c></row>'
         for n in range(1, 40_000)
@@ -80,12 +80,12 @@ def _lying_sizes(d: Path) -> Path:
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
     # local header: uncompressed size at +22; central directory entry: at +24
-    struct.pack_into("<I", data, info.header_offset + 22, 1000)
+    struct.pack_into("<I", data, info.header_offset + 22, declared)
     central = data.find(b"PK\x01\x02", info.header_offset + 30 + info.compress_size)
     while central >= 0:
         name_len = struct.unpack_from("<H", data, central + 28)[0]
         if data[central + 46 : central + 46 + name_len] == b"xl/worksheets/sheet1.xml":
-            struct.pack_into("<I", data, central + 24, 1000)
+            struct.pack_into("<I", data, central + 24, declared)
             break
         central = data.find(b"PK\x01\x02", central + 4)
     path = d / "lying.xlsx"
@@ -196,7 +196,10 @@ CASES: list[Case] = [
     ("truncated-zip", _truncated, r"truncated\.xlsx is a corrupt \.xlsx", {}),
     ("zip-not-a-workbook", _not_a_workbook, r"not a workbook \(no xl/workbook\.xml\)", {}),
     ("zip-bomb", _zip_bomb, r"looks like a zip bomb: xl/worksheets/sheet1\.xml inflates", {}),
-    ("lying-zip-directory", _lying_sizes, r"inflates beyond the size its zip directory", {}),
+    ("lying-zip-directory", _lying_sizes,
+     r"lying\.xlsx is refused: an entry inflates beyond the size its zip directory", {}),
+    ("lying-zip-directory-small", lambda d: _lying_sizes(d, 1000),
+     r"lying\.xlsx is a corrupt \.xlsx: Bad CRC-32", {}),
     ("xml-entities", _doctype, r"sheet1\.xml declares a DOCTYPE", {}),
     ("xml-entities-utf16", _doctype_utf16, r"sheet1\.xml declares a DOCTYPE", {}),
     ("file-too-large", _good, r"leads\.xlsx is too large: \d+ bytes; the limit is 1000",

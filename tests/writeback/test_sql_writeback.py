@@ -1,0 +1,161 @@
+"""SQL write-back against real SQLite, PostgreSQL and MariaDB: batches, side tables, replays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.writeback import SqlWriteBack, WriteBackColumns, open_writeback
+from refsync.errors import ConfigurationError, InputError
+from refsync.records import Outcome, RowResult
+from refsync.source_spec import SqlSourceSpec
+
+pytestmark = pytest.mark.integration
+
+SYNCED = dt.datetime(2026, 11, 22, 3, 0, 0, tzinfo=dt.UTC)
+SPEC = SqlSourceSpec(table="leads", primary_key=("id",), watermark="updated_at")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database whose ``leads`` table already has the four write-back columns."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'crm.db'}"
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    else:
+        url = request.getfixturevalue("mariadb_url")
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    leads = sa.Table(
+        "leads", meta,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("company", sa.String(100)),
+        sa.Column("updated_at", sa.DateTime),
+        sa.Column("referral_id", sa.String(64)),
+        sa.Column("referral_status", sa.String(32)),
+        sa.Column("referral_synced_at", sa.DateTime),
+        sa.Column("referral_error", sa.Text),
+    )
+    plain = sa.Table(
+        "plain_leads", meta,
+        sa.Column("tenant", sa.String(10), primary_key=True),
+        sa.Column("lead_no", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("company", sa.String(100)),
+    )
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(leads.insert(), [
+            {"id": n, "company": f"C{n}", "updated_at": dt.datetime(2026, 1, 1)}
+            for n in range(1, 8)
+        ])
+        conn.execute(plain.insert(), [{"tenant": "eu", "lead_no": n, "company": f"P{n}"}
+                                      for n in range(1, 4)])
+    engine.dispose()
+    return url
+
+
+def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = [tuple(r) for r in conn.execute(sa.text(sql))]
+    engine.dispose()
+    return found
+
+
+def result(n: int, outcome: Outcome = Outcome.CREATED, **kw: Any) -> RowResult:
+    values: dict[str, Any] = {"remote_id": f"ref-{n}", "synced_at": SYNCED}
+    values.update(kw)
+    return RowResult(n, f"L-{n}", outcome, source_id=(n,), **values)
+
+
+def test_updates_go_out_in_batches_and_are_visible(db_url: str) -> None:
+    writeback = open_writeback(SPEC, db_url, batch_size=2)
+    assert isinstance(writeback, SqlWriteBack)
+    writeback.write([result(3), result(1)])
+    writeback.write([result(2, Outcome.REJECTED, remote_id=None, error="bad country")])
+    writeback.write([result(5), result(4, Outcome.UPDATED)])
+    writeback.close()
+    assert writeback.batches == 3
+    assert writeback.rows_written == 5
+    got = rows(db_url, "SELECT id, referral_id, referral_status, referral_synced_at, "
+                       "referral_error FROM leads ORDER BY id")
+    assert got[0][:3] == (1, "ref-1", "created")
+    assert got[1][1:3] == (None, "rejected")
+    assert got[1][4] == "bad country"
+    assert got[3][1:3] == ("ref-4", "updated")
+    assert str(got[0][3]).startswith("2026-11-22 03:00:00")
+    assert got[5] == (6, None, None, None, None)
+
+
+def test_a_result_without_id_keeps_the_id_already_written(db_url: str) -> None:
+    with open_writeback(SPEC, db_url) as writeback:  # type: ignore[union-attr]
+        writeback.write([result(1)])
+    with open_writeback(SPEC, db_url) as writeback:  # type: ignore[union-attr]
+        writeback.write([result(1, Outcome.FAILED, remote_id=None, error="503")])
+    assert rows(db_url, "SELECT referral_id, referral_status, referral_error FROM leads "
+                        "WHERE id = 1") == [("ref-1", "failed", "503")]
+
+
+def test_replaying_the_same_results_is_harmless(db_url: str) -> None:
+    for _ in range(2):
+        with open_writeback(SPEC, db_url) as writeback:  # type: ignore[union-attr]
+            writeback.write([result(1), result(2)])
+    assert rows(db_url, "SELECT count(*) FROM leads WHERE referral_id IS NOT NULL") == [(2,)]
+
+
+def test_missing_columns_point_to_the_side_table(db_url: str) -> None:
+    spec = SqlSourceSpec(table="plain_leads", primary_key=("tenant", "lead_no"))
+    with pytest.raises(ConfigurationError, match=r"no write-back column\(s\) referral_id, .*"
+                                                 r"side table"):
+        open_writeback(spec, db_url)
+
+
+def test_side_table_is_created_and_upserted_with_a_composite_key(db_url: str) -> None:
+    spec = SqlSourceSpec(table="plain_leads", primary_key=("tenant", "lead_no"))
+    first = [RowResult(1, "eu-1", Outcome.CREATED, remote_id="r1", synced_at=SYNCED,
+                       source_id=("eu", 1)),
+             RowResult(2, "eu-2", Outcome.INVALID, error="no email", source_id=("eu", 2))]
+    with open_writeback(spec, db_url, side_table="plain_leads_refsync") as writeback:  # type: ignore[union-attr]
+        writeback.write(first)
+    again = [RowResult(1, "eu-1", Outcome.HELD, error="timeout", source_id=("eu", 1))]
+    with open_writeback(spec, db_url, side_table="plain_leads_refsync",
+                        batch_size=1) as writeback:  # type: ignore[union-attr]
+        writeback.write(again)
+    got = rows(db_url, "SELECT tenant, lead_no, referral_id, referral_status, referral_error "
+                       "FROM plain_leads_refsync ORDER BY lead_no")
+    assert got == [("eu", 1, "r1", "held", "timeout"), ("eu", 2, None, "invalid", "no email")]
+    # the CRM table itself is untouched
+    assert rows(db_url, "SELECT count(*) FROM plain_leads") == [(3,)]
+
+
+def test_custom_column_names(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE deals (id int PRIMARY KEY, ms_id varchar(64), "
+                             "ms_state varchar(32), ms_when timestamp NULL, ms_err text)"))
+        conn.execute(sa.text("INSERT INTO deals (id) VALUES (1)"))
+    engine.dispose()
+    spec = SqlSourceSpec(query="SELECT * FROM deals", primary_key=("id",))
+    names = WriteBackColumns("ms_id", "ms_state", "ms_when", "ms_err")
+    with open_writeback(spec, db_url, table="deals", columns=names) as writeback:  # type: ignore[union-attr]
+        writeback.write([result(1)])
+    assert rows(db_url, "SELECT ms_id, ms_state FROM deals") == [("ref-1", "created")]
+
+
+def test_query_source_needs_a_table_and_unknown_tables_are_refused(db_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="needs the table to write back to"):
+        open_writeback(SqlSourceSpec(query="SELECT 1 AS id", primary_key=("id",)), db_url)
+    with pytest.raises(InputError, match="write-back table 'nowhere' does not exist"):
+        open_writeback(SqlSourceSpec(table="nowhere", primary_key=("id",)), db_url)
+
+
+def test_results_without_a_source_id_are_ignored(db_url: str) -> None:
+    with open_writeback(SPEC, db_url) as writeback:  # type: ignore[union-attr]
+        writeback.write([RowResult(1, "L-1", Outcome.CREATED, remote_id="x")])
+        assert writeback.rows_written == 0
+    assert rows(db_url, "SELECT count(*) FROM leads WHERE referral_id IS NOT NULL") == [(0,)]
