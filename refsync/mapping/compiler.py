@@ -82,7 +82,7 @@ class CompiledMapping:
         key = _Field(info.key_field, (info.key_field,), FieldSpec(column=spec.key), None)
         self._by_depth = sorted((*self._fields, key), key=lambda f: -len(f.segments))
         self._tree: _Tree = {}
-        for field in (*self._fields, key):
+        for field in (key, *self._fields):
             node = self._tree
             for segment in field.segments[:-1]:
                 node = node.setdefault(segment, {})  # type: ignore[assignment]

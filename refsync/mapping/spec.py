@@ -494,6 +494,12 @@ class MappingSpec(MappingFile):
             raise ValueError("watermark and source.watermark name different columns")
         return self
 
+    @property
+    def source_key_column(self) -> str | None:
+        """The key column to hand a spreadsheet source for finding the header row: ``None``
+        when ``headers`` gives the key other spellings (the file may use any of them)."""
+        return None if self.key in self.headers else self.key
+
     def where(self, *loc: str | int) -> str:
         """``file:line`` of the deepest known part of ``loc`` (e.g. ``("fields", "name")``)."""
         for end in range(len(loc), -1, -1):
