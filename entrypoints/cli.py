@@ -8,11 +8,29 @@ Each subcommand lives in ``entrypoints/commands/<name>.py`` and exports a click 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
 
 from refsync.errors import FatalError
+
+# Chosen before Prefect is first imported: no telemetry, and a temporary Prefect server that may
+# take longer than Prefect's default 20 s to start on a busy machine. The environment wins.
+PREFECT_DEFAULTS = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def apply_prefect_defaults() -> None:
+    """Set :data:`PREFECT_DEFAULTS` where the environment does not say otherwise."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+apply_prefect_defaults()
 
 _COMMANDS: dict[str, str] = {
     # name -> module under entrypoints.commands exporting `command`
@@ -22,6 +40,10 @@ _COMMANDS: dict[str, str] = {
     "demo": "demo",
     "mapping": "mapping",
     "auth": "auth",
+    "backfill": "backfill",
+    "invite": "invite",
+    "progress": "progress",
+    "web": "web",
     "reconcile": "reconcile",
     "report": "report",
     "writeback": "writeback",
