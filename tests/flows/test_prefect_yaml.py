@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from prefect import Flow
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
@@ -42,7 +43,7 @@ def test_the_nightly_sync_runs_at_night_in_a_named_time_zone_on_the_process_pool
     parameters = nightly["parameters"]
     assert parameters["source"].startswith("env:")  # a secret-bearing URL is never a parameter
     assert (ROOT / parameters["mapping"]).is_file()
-    flow = load_flow_from_entrypoint(str(ROOT / nightly["entrypoint"]))
+    flow: Flow[..., Any] = load_flow_from_entrypoint(str(ROOT / nightly["entrypoint"]))
     assert flow.name == "sync-referrals"
     flow.validate_parameters(parameters)  # raises when a name or a type is wrong
 
@@ -73,6 +74,6 @@ def test_the_backfill_fans_out_to_the_partition_deployment_under_a_shared_rate_l
     assert load_flow_from_entrypoint(str(ROOT / partition["entrypoint"])).name == flow_name
     assert parameters["rate_limit_name"]
     assert parameters["rate_limit_per_s"] > 0
-    flow = load_flow_from_entrypoint(str(ROOT / backfill["entrypoint"]))
+    flow: Flow[..., Any] = load_flow_from_entrypoint(str(ROOT / backfill["entrypoint"]))
     flow.validate_parameters({**parameters, "mapping": "m.yaml", "since": "2024-01-01T00:00:00",
                               "until": "2024-02-01T00:00:00"})
