@@ -63,12 +63,9 @@ def _numbers_out(values: pd.Series, bad: Mask) -> pd.Series:
 
 def _integer(t: s.IntegerCast, series: pd.Series) -> Step:
     values, bad = _numbers(series, ".", t.thousands_separator)
-    fractional = np.isfinite(values.to_numpy()) & (values.to_numpy() % 1 != 0)
-    bad = bad | fractional
-    ok = ~bad & values.notna().to_numpy()
-    out = pd.Series(None, index=series.index, dtype=object)
-    out[ok] = values[ok].astype(np.int64).astype(object)
-    return out, bad, "not a whole number"
+    array = values.to_numpy(dtype=float)
+    bad = bad | (np.isfinite(array) & (np.mod(array, 1) != 0))
+    return _numbers_out(values, bad), bad, "not a whole number"
 
 
 def _decimal(t: s.DecimalCast, series: pd.Series) -> Step:

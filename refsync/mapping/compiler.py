@@ -259,6 +259,9 @@ class CompiledMapping:
             report(bad, message)
         if spec.has_default:
             series = series.where(series.notna(), normalise_numbers(spec.default))
+        if pd.api.types.infer_dtype(series, skipna=True) in _UNNORMALISED:
+            # raw numbers from the source (no cast): canonical form, as casts produce it
+            series = map_distinct(series, normalise_numbers)[0]
         if spec.required:
             empty = series.isna().to_numpy()
             # only rows that reached here empty without an earlier error for this field
@@ -444,6 +447,7 @@ def _lookup(spec: FieldSpec, series: pd.Series) -> tuple[pd.Series, Mask, str]:
 
 
 _MISSING = object()
+_UNNORMALISED = frozenset({"floating", "mixed-integer-float", "decimal"})
 
 
 def _bands(spec: FieldSpec, series: pd.Series) -> tuple[pd.Series, Mask, str]:
