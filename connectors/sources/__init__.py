@@ -5,7 +5,7 @@ extension::
 
     sql          -> connectors.sources.sql.SqlSource         (any SQLAlchemy URL)
     spreadsheet  -> .xlsx/.xlsm: connectors.sources.workbook.WorkbookSource (calamine)
-                    .csv/.txt:   connectors.sources.delimited.CsvSource
+                    .csv/.tsv/.txt: connectors.sources.delimited.CsvSource
 
 Every reader satisfies :class:`refsync.protocols.Source` and also offers ``fingerprint`` (sha256
 of the file, or of the query and password-free URL), ``description`` (for reports; never a
@@ -43,6 +43,7 @@ SPREADSHEET_READERS: dict[str, SpreadsheetReader] = {
     ".xlsx": WorkbookSource,
     ".xlsm": WorkbookSource,
     ".csv": CsvSource,
+    ".tsv": CsvSource,
     ".txt": CsvSource,
 }
 """File extension -> reader. Adding a format is one entry here."""

@@ -60,7 +60,8 @@ class ResultFiles:
 
 def result_workbook_path(input_path: Path, output_dir: Path) -> Path:
     """Where the results copy of ``input_path`` goes (``leads.xlsm`` -> ``leads-results.xlsx``)."""
-    suffix = ".csv" if input_path.suffix.lower() in (".csv", ".txt") else ".xlsx"
+    delimited = input_path.suffix.lower() in (".csv", ".tsv", ".txt")
+    suffix = input_path.suffix if delimited else ".xlsx"
     return output_dir / f"{input_path.stem}-results{suffix}"
 
 

@@ -116,3 +116,9 @@ def test_title_rows_and_totals_footer(tmp_path: Path) -> None:
     assert list(frame.index) == [4, 5]
     assert source.report.footer_rows == [7]
     assert "read as utf-8, delimiter ','" in source.notes
+
+
+def test_tsv_extension_reads_as_delimited_text(tmp_path: Path) -> None:
+    path = tmp_path / "leads.tsv"
+    path.write_text("Lead Id\tCompany\nL-1\tContoso, Ltd\n", encoding="utf-8")
+    assert read_all(path).loc[2, "Company"] == "Contoso, Ltd"

@@ -176,3 +176,26 @@ def test_results_for_unknown_rows_are_reported(workbook: Path, tmp_path: Path) -
     writeback.close()
     assert isinstance(writeback, SpreadsheetWriteBack)
     assert writeback.unmatched_rows == [99]
+
+
+def test_xlsm_input_gets_an_xlsx_copy_and_an_offset_table_keeps_its_place(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["C3"], sheet["D3"] = "Lead Id", "Company"
+    sheet["C4"], sheet["D4"] = "L-1", "Contoso"
+    path = tmp_path / "macro.xlsm"
+    book.save(path)
+    out = tmp_path / "out"
+    writeback = open_writeback(SpreadsheetSourceSpec(), path, output_dir=out)
+    writeback.write([RowResult(4, "L-1", Outcome.CREATED, remote_id="ref-1", synced_at=SYNCED)])
+    writeback.close()
+    copy = result_workbook_path(path, out)
+    assert copy.name == "macro-results.xlsx"
+    result = load_workbook(copy).active
+    assert result is not None
+    assert [c.value for c in result[3]] == [None, None, "Lead Id", "Company", "ReferralId",
+                                            "Status", "SyncedAt", "Error"]
+    assert [c.value for c in result[4]][2:6] == ["L-1", "Contoso", "ref-1", "created"]
