@@ -79,7 +79,8 @@ def build_preview(kind: InviteKind, path: Path, ledger: Ledger, *, limits: Input
     """
     compiled = compile_mapping(kind.spec)
     policy = update_policy(kind.target, resend=resend)
-    source = open_source(kind.spec.source, path, key_column=kind.spec.key, limits=limits)
+    source = open_source(kind.spec.source, path, key_column=kind.spec.source_key_column,
+                         limits=limits)
     key_field = target_info(kind.target).key_field
     key_column = (kind.spec.key, key_field)
     rows: list[PreviewRow] = []

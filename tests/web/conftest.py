@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import socket
 import threading
@@ -58,6 +59,16 @@ def write_entra_sheet(path: Path, rows: list[list[Any]], *, headers: list[str] |
     for row in rows:
         sheet.append(row)
     workbook.save(path)
+    return path
+
+
+def write_entra_csv(path: Path, rows: list[list[str]]) -> Path:
+    """The same template saved as CSV (as Entra's download is)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["version:v1.0"])
+        writer.writerow(ENTRA_HEADERS)
+        writer.writerows(rows)
     return path
 
 
