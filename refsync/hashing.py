@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 import orjson
 
-__all__ = ["canonical_json", "normalise_numbers", "payload_hash"]
+__all__ = ["canonical_json", "normalise_numbers", "payload_hash", "payload_hashes"]
 
 
 def normalise_numbers(value: Any) -> Any:
@@ -62,3 +62,12 @@ def payload_hash(payload: Mapping[str, Any], *, numbers_normalised: bool = False
     return hashlib.sha256(
         canonical_json(payload, numbers_normalised=numbers_normalised)
     ).hexdigest()
+
+
+def payload_hashes(payloads: Iterable[Mapping[str, Any]]) -> list[str]:
+    """:func:`payload_hash` of many payloads whose numbers are already normalised (a chunk)."""
+    dumps, sort, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    try:
+        return [sha256(dumps(p, option=sort)).hexdigest() for p in payloads]
+    except (orjson.JSONEncodeError, TypeError) as exc:
+        raise ValueError(f"payload is not JSON-able: {exc}") from exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -114,7 +114,10 @@ def _moments(
     cells = types.isin((dt.datetime, dt.date, pd.Timestamp)).to_numpy()
     numbers = types.isin((int, float, np.int64, np.float64)).to_numpy()
     if cells.any():
-        stamps = pd.to_datetime(series[cells].map(pd.Timestamp), utc=False)
+        try:
+            stamps = pd.to_datetime(series[cells])
+        except (TypeError, ValueError):  # naive and aware cells together: one by one
+            stamps = pd.to_datetime(series[cells].map(pd.Timestamp), utc=True)
         result[cells] = _moments(stamps, (), epoch, tz)[0]
     if numbers.any():
         result[numbers] = _moments(series[numbers].astype(float), (), epoch, tz)[0]
@@ -148,22 +151,27 @@ def _localise(naive: pd.Series, tz: str) -> pd.Series:
     )
 
 
-def _format(moments: pd.Series, fmt: str) -> pd.Series:
-    text = moments.dt.strftime(fmt).astype(object)
-    return text.where(moments.notna(), None)
+def _format(moments: pd.Series, unit: Literal["D", "s"]) -> pd.Series:
+    """ISO 8601 text of UTC moments: ``unit`` "D" for dates, "s" for date-times (with ``Z``)."""
+    stamps = moments.dt.tz_convert(None).to_numpy(dtype=f"datetime64[{unit}]")
+    text = np.datetime_as_string(stamps, unit=unit).astype(object)
+    if unit == "s":
+        text = text + "Z"
+    text[np.isnat(stamps)] = None
+    return pd.Series(text, index=moments.index, dtype=object)
 
 
 def _date(t: s.DateCast, series: pd.Series) -> Step:
     # a date has no time zone: read and write it as UTC so that it never shifts a day
     moments, bad = _moments(series, t.formats, t.excel_epoch, "UTC")
     formats = f" ({', '.join(t.formats)} or ISO 8601)" if t.formats else " (ISO 8601)"
-    return _format(moments, "%Y-%m-%d"), bad, "not a date" + formats
+    return _format(moments, "D"), bad, "not a date" + formats
 
 
 def _datetime(t: s.DatetimeCast, series: pd.Series) -> Step:
     moments, bad = _moments(series, t.formats, t.excel_epoch, t.timezone)
     formats = f" ({', '.join(t.formats)} or ISO 8601)" if t.formats else " (ISO 8601)"
-    return _format(moments, "%Y-%m-%dT%H:%M:%SZ"), bad, "not a date-time" + formats
+    return _format(moments, "s"), bad, "not a date-time" + formats
 
 
 def apply_cast(cast: s.CastSpec, series: pd.Series) -> Step:

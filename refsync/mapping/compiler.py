@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from refsync.errors import ConfigurationError
-from refsync.hashing import normalise_numbers, payload_hash
+from refsync.hashing import normalise_numbers, payload_hashes
 from refsync.mapping.casts import apply_cast
 from refsync.mapping.paths import Segment, annotation_at, format_path, parse_path
 from refsync.mapping.spec import (
@@ -179,16 +179,17 @@ class CompiledMapping:
             if self._primary_key else [()] * n
         )
         key_list = keys.tolist()
-        by_pos = dict(zip(good.tolist(), payloads, strict=True))
+        valid = [i for i, pos in enumerate(good.tolist()) if not errors[pos]]
+        digests = dict(zip(valid, payload_hashes([payloads[i] for i in valid]), strict=True))
+        by_pos = {int(good[i]): (payloads[i], digests[i]) for i in valid}
         rows: list[MappedRow] = []
         for pos in range(n):
-            payload = by_pos.get(pos)
+            hit = by_pos.get(pos)
             if filtered[pos]:
                 rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None, (),
                                       ids[pos], watermarks[pos], filtered=True))
-            elif payload is not None and not errors[pos]:
-                digest = payload_hash(payload, numbers_normalised=True)
-                rows.append(MappedRow(row_numbers[pos], key_list[pos], payload, digest, (),
+            elif hit is not None:
+                rows.append(MappedRow(row_numbers[pos], key_list[pos], hit[0], hit[1], (),
                                       ids[pos], watermarks[pos]))
             else:
                 rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None,
@@ -259,6 +260,8 @@ class CompiledMapping:
             report(bad, message)
         if spec.has_default:
             series = series.where(series.notna(), normalise_numbers(spec.default))
+        if series.dtype != object:
+            series = to_objects(series)
         if pd.api.types.infer_dtype(series, skipna=True) in _UNNORMALISED:
             # raw numbers from the source (no cast): canonical form, as casts produce it
             series = map_distinct(series, normalise_numbers)[0]
@@ -276,7 +279,10 @@ class CompiledMapping:
     @staticmethod
     def _source(spec: FieldSpec, frame: pd.DataFrame) -> pd.Series:
         if spec.column is not None:
-            return blanks_to_none(frame[spec.column])
+            column = frame[spec.column]
+            if column.dtype.kind in "biufmM":  # typed: casts read it as it is, much faster
+                return column
+            return blanks_to_none(column)
         if spec.columns is not None:
             texts = [run_text_chain((), frame[c]).tolist() for c in spec.columns]
             lists = [[v for v in vals if v is not None] or None
@@ -363,9 +369,10 @@ def _build(
     absent = np.asarray(gaps.all(axis=0), dtype=np.bool_)
     if isinstance(names[0], int):
         ordered = [columns[i] for i in sorted(range(len(names)), key=names.__getitem__)]
-        rows: list[Any] = [list(vs) for vs in zip(*ordered, strict=True)]
+        rows: list[Any] = [list(vs) for vs in zip(*ordered, strict=False)]
     else:
-        rows = [dict(zip(names, vs, strict=True)) for vs in zip(*columns, strict=True)]
+        # every column has one value per row by construction; strict zips cost a third more
+        rows = [dict(zip(names, vs, strict=False)) for vs in zip(*columns, strict=False)]
     # mend the rows where some value is missing: drop it, or the whole node if nothing is left
     for i in np.flatnonzero(gaps.any(axis=0)).tolist():
         if absent[i]:

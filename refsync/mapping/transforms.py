@@ -117,20 +117,28 @@ def run_text_chain(funcs: Sequence[TextFunc], series: pd.Series) -> pd.Series:
     return map_distinct(series, chain)[0]
 
 
+def _e164_of(region: str | None, value: Any) -> str:
+    return e164(text_of(value), region)
+
+
 def _phone(t: s.Phone, series: pd.Series, region: pd.Series | None) -> Step:
-    text = as_text(series)
-    regions = pd.Series(t.region, index=series.index, dtype=object)
-    if region is not None:
-        regions = region.where(region.notna(), t.region)
-    # factorise (number, region) pairs so each distinct pair is parsed once
-    pairs = text.where(text.isna(), text.astype(object) + "|" + regions.fillna("").astype(str))
-
-    def convert(pair: str) -> str:
-        number, _, code = pair.rpartition("|")  # a region code never holds "|"
-        return e164(number, code or None)
-
-    out, bad = map_distinct(pairs, convert)
-    return out, bad, "not a valid phone number (give it with +country code, or a region)"
+    message = "not a valid phone number (give it with +country code, or a region)"
+    if region is None:
+        out, bad = map_distinct(series, functools.partial(_e164_of, t.region))
+        return out, bad, message
+    # one pass per region (a handful), each distinct number parsed once
+    regions = region.where(region.notna(), t.region)
+    out = pd.Series(None, index=series.index, dtype=object)
+    bad = np.zeros(len(series), dtype=bool)
+    codes, distinct = pd.factorize(regions, use_na_sentinel=True)
+    for code, name in [(-1, None), *enumerate(distinct)]:
+        rows = np.flatnonzero(codes == code)
+        if not len(rows):
+            continue
+        part, part_bad = map_distinct(series.iloc[rows], functools.partial(_e164_of, name))
+        out.iloc[rows] = part.to_numpy()
+        bad[rows] = part_bad
+    return out, bad, message
 
 
 _SF_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
