@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -74,15 +75,11 @@ class WorkbookSource:
         self.key_column = key_column
         self.limits = limits
         package = inspect_package(path, limits)
-        try:
-            self._workbook = calamine.CalamineWorkbook.from_path(str(path))
-        except calamine.CalamineError as exc:
-            raise _refusal(path, exc) from exc
-        self.sheet_name, skipped = self._choose_sheet()
-        try:
-            self._sheet = self._workbook.get_sheet_by_name(self.sheet_name)
-        except calamine.CalamineError as exc:
-            raise _refusal(path, exc, self.sheet_name) from exc
+        # calamine releases the GIL while it parses, so the file hash costs no wall time.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fingerprint = pool.submit(file_fingerprint, path)
+            self._load()
+            self.fingerprint = fingerprint.result()
         self.description = f"{path.name}, sheet {self.sheet_name!r}"
         if self._sheet.height > limits.max_rows + 1:
             raise InputError(
@@ -103,13 +100,22 @@ class WorkbookSource:
             for offset, name in enumerate(self.header.columns)
             if self.first_column + offset in hidden
         )
-        self.skipped_sheets = skipped
         self.report = GridReport(
             header_row=self.header.row_number,
             columns=self.header.columns,
             hidden_columns=self.hidden_columns,
         )
-        self.fingerprint = file_fingerprint(path)
+
+    def _load(self) -> None:
+        try:
+            self._workbook = calamine.CalamineWorkbook.from_path(str(self.path))
+        except calamine.CalamineError as exc:
+            raise _refusal(self.path, exc) from exc
+        self.sheet_name, self.skipped_sheets = self._choose_sheet()
+        try:
+            self._sheet = self._workbook.get_sheet_by_name(self.sheet_name)
+        except calamine.CalamineError as exc:
+            raise _refusal(self.path, exc, self.sheet_name) from exc
 
     def _choose_sheet(self) -> tuple[str, tuple[str, ...]]:
         metadata = self._workbook.sheets_metadata

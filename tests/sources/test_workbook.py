@@ -73,6 +73,17 @@ def test_chunks_are_bounded_and_indexed_by_row(tmp_path: Path, spec: Spreadsheet
     assert list(read_all(source, 7).index) == list(range(2, 27))
 
 
+def test_chunks_grow_past_the_initial_grid_and_huge_chunk_sizes_cost_nothing(
+    tmp_path: Path, spec: SpreadsheetSourceSpec
+) -> None:
+    rows = [HEADER] + [[f"L-{n}", "C", f"{n}@x.example", n] for n in range(3000)]
+    source = open_source(spec, xlsx(tmp_path / "leads.xlsx", rows))
+    assert [len(c) for c in source.chunks(2500)] == [2500, 500]
+    (frame,) = source.chunks(10**12)
+    assert len(frame) == 3000
+    assert frame.loc[3001, "Budget"] == 2999
+
+
 def test_hidden_sheets_are_skipped_and_hidden_columns_kept_but_reported(
     tmp_path: Path, spec: SpreadsheetSourceSpec
 ) -> None:
