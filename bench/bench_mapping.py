@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -51,16 +52,19 @@ def run_one(rows: int, chunk: int) -> dict[str, float]:
     for frame in frames:
         mapping.map_frame(frame)
     mapped = valid = 0
-    elapsed = 0.0
+    elapsed = cpu = 0.0
     for frame in _frames(rows, chunk):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = mapping.map_frame(frame)
         elapsed += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
         mapped += len(result)
         valid += sum(r.is_valid for r in result)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": mapped, "valid": valid, "chunk": chunk, "seconds": round(elapsed, 3),
-            "rows_per_s": round(mapped / elapsed), "peak_rss_mb": round(peak_mb, 1)}
+            "rows_per_s": round(mapped / elapsed), "cpu_seconds": round(cpu, 3),
+            "rows_per_cpu_s": round(mapped / cpu), "peak_rss_mb": round(peak_mb, 1),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
@@ -79,10 +83,12 @@ def main() -> None:
             check=True, capture_output=True, text=True,
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print(f"{'rows':>10} {'valid':>10} {'chunk':>7} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}")
+    print(f"{'rows':>9} {'valid':>9} {'chunk':>6} {'wall s':>7} {'rows/s':>7} {'cpu s':>7} "
+          f"{'rows/cpu-s':>10} {'peak MB':>8} {'load':>5}")
     for r in results:
-        print(f"{r['rows']:>10} {r['valid']:>10} {r['chunk']:>7} {r['seconds']:>8} "
-              f"{r['rows_per_s']:>9} {r['peak_rss_mb']:>8}")
+        print(f"{r['rows']:>9} {r['valid']:>9} {r['chunk']:>6} {r['seconds']:>7} "
+              f"{r['rows_per_s']:>7} {r['cpu_seconds']:>7} {r['rows_per_cpu_s']:>10} "
+              f"{r['peak_rss_mb']:>8} {r['load_average_1m']:>5}")
     target = ROOT / "bench" / "results" / "mapping.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"benchmark": "mapping", "mapping": MAPPING.name,

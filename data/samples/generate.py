@@ -66,7 +66,7 @@ SOURCES = ["Advertisement", "Web", "Partner", "Trade Show", "Word of Mouth",
            "Employee Referral", "Other"]
 
 
-def _phone(rng: random.Random, region: str, kind: phonenumbers.PhoneNumberType) -> str:
+def _phone(rng: random.Random, region: str, kind: int) -> str:
     """A valid number of ``region``, written as people type it (national or international)."""
     example = phonenumbers.example_number_for_type(region, kind)
     assert example is not None
@@ -569,9 +569,9 @@ CREATE TABLE email_addr_bean_rel (
 
 
 def suitecrm(rng: random.Random) -> None:
-    users = []
-    rels = []
-    addresses = []
+    users: list[dict[str, object]] = []
+    rels: list[dict[str, object]] = []
+    addresses: list[dict[str, object]] = []
 
     def email_for(bean_id: str, module: str, address: str, primary: bool = True) -> None:
         address_id = _guid(rng)
