@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from connectors.sources import InputLimits, open_source
-from entrypoints.web.kinds import InviteKind
+from entrypoints.web.kinds import InviteKind, column_present
 from refsync.ledger import EntryState, Ledger
 from refsync.mapping import compile_mapping
 from refsync.mapping.targets import target_info
@@ -89,6 +89,7 @@ def build_preview(kind: InviteKind, path: Path, ledger: Ledger, *, limits: Input
     try:
         for frame in source.chunks(_CHUNK):
             columns = tuple(str(c) for c in frame.columns)
+            aliases = _aliases(kind, columns)
             mapped = compiled.map_frame(frame)
             valid: list[MappedRow] = []
             screened: dict[int, tuple[str, tuple[str, ...]]] = {}
@@ -121,7 +122,8 @@ def build_preview(kind: InviteKind, path: Path, ledger: Ledger, *, limits: Input
             for number, values in zip(frame.index, frame.itertuples(index=False), strict=True):
                 mapped_row = by_number[int(number)]
                 status, reasons = screened[int(number)]
-                rows.append(_row(mapped_row, columns, values, status, reasons, key_column))
+                rows.append(_row(mapped_row, columns, values, status, reasons, key_column,
+                                 aliases))
         notes = tuple(getattr(source, "notes", ()))
     finally:
         source.close()
@@ -130,8 +132,14 @@ def build_preview(kind: InviteKind, path: Path, ledger: Ledger, *, limits: Input
                    counts={s: counts.get(s, 0) for s in (SEND, SKIP, REFUSE)}, notes=notes)
 
 
+def _aliases(kind: InviteKind, columns: tuple[str, ...]) -> dict[str, str]:
+    """The mapping's column names (folded) -> the sheet's own headers, for other spellings."""
+    found = {alts[0].casefold(): column_present(alts, columns) for alts in kind.needed_columns()}
+    return {name: header for name, header in found.items() if header is not None}
+
+
 def _row(row: MappedRow, columns: tuple[str, ...], values: tuple[Any, ...], status: str,
-         reasons: tuple[str, ...], key: tuple[str, str]) -> PreviewRow:
+         reasons: tuple[str, ...], key: tuple[str, str], aliases: dict[str, str]) -> PreviewRow:
     """Attach each error to the cell it is about; errors about no cell stay with the row.
 
     ``key`` is the key column and the payload field it fills: an error about that field is an
@@ -143,7 +151,7 @@ def _row(row: MappedRow, columns: tuple[str, ...], values: tuple[Any, ...], stat
     key_column, key_field = key
     for error in row.errors:
         named = error.column or (key_column if error.field == key_field else "")
-        column = folded.get(named.casefold())
+        column = folded.get(named.casefold()) or aliases.get(named.casefold())
         if column is None:
             loose.append(str(error))
         else:
