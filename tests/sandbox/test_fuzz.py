@@ -260,3 +260,50 @@ def test_fuzz_token_endpoint(sandbox_process, sandbox, form: dict[str, str]) -> 
         assert response.status_code in (200, 400, 401)
         devicecode = client.post(f"/{sandbox.tenant_id}/oauth2/v2.0/devicecode", data=form)
         _no_uninjected_5xx(devicecode)
+
+
+ROUTES = [
+    ("POST", REFERRALS),
+    ("GET", REFERRALS),
+    ("PATCH", f"{REFERRALS}/x"),
+    ("PUT", f"{REFERRALS}/x"),
+    ("POST", "/v1/referrals/"),
+    ("POST", "/v1.0/invitations"),
+    ("POST", "/v1.0/$batch"),
+    ("POST", "/api/InviteGuest"),
+    ("POST", "/{tenant}/oauth2/v2.0/token"),
+    ("POST", "/{tenant}/oauth2/v2.0/devicecode"),
+    ("POST", "/_sandbox/faults"),
+    ("POST", "/_sandbox/token"),
+    ("POST", "/_sandbox/devicecode"),
+    ("POST", "/_sandbox/settings"),
+]
+
+
+@FUZZ
+@given(
+    route=st.sampled_from(ROUTES),
+    body=st.binary(max_size=200),
+    content_type=st.sampled_from(
+        [
+            "application/json",
+            "application/x-www-form-urlencoded",
+            "text/plain; charset=latin-1",
+        ]
+    ),
+    authorization=st.sampled_from(["", "Bearer", "Bearer \u00e9t\u00e9", "Basic %%%"])
+    | st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30),
+)
+def test_fuzz_raw_bytes_everywhere(
+    sandbox_process, sandbox, route, body, content_type, authorization
+) -> None:
+    method, path = route
+    headers = {b"content-type": content_type.encode()}
+    if authorization:
+        headers[b"authorization"] = authorization.encode("latin-1")
+    with sandbox.client() as client:
+        response = client.request(
+            method, path.replace("{tenant}", sandbox.tenant_id), content=body, headers=headers
+        )
+    _no_uninjected_5xx(response)
+    sandbox.reset()
