@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.concurrency.asyncio import rate_limit
 
-from flows.ratelimit import bucket_for, ensure_rate_limit, rate_limit_gate
+from flows.ratelimit import (
+    PERMIT_LIFETIME_S,
+    batch_for,
+    bucket_for,
+    ensure_rate_limit,
+    rate_limit_gate,
+)
 from refsync.errors import ConfigurationError
 
 
@@ -16,7 +23,9 @@ def test_burst_plus_refill_stays_below_the_rate(rate: float) -> None:
     limit, decay = bucket_for(rate)
     assert limit >= 1
     assert decay > 0
-    assert limit + decay <= rate
+    # permits may be spent up to PERMIT_LIFETIME_S after they were granted
+    assert limit + decay * (1 + PERMIT_LIFETIME_S) <= rate
+    assert 1 <= batch_for(limit, decay) <= limit
 
 
 @pytest.mark.unit
@@ -37,6 +46,12 @@ async def test_the_flow_creates_then_updates_the_global_limit_and_the_gate_uses_
     gate = rate_limit_gate(name)
     for _ in range(3):
         await gate()
+
+    slow = "refsync-test-slow-gate"
+    await ensure_rate_limit(slow, 2)  # one slot, refilled in well over a second
+    await rate_limit_gate(slow)()
+    with pytest.raises(TimeoutError):  # the gate took the slot on the server: none is left
+        await rate_limit(slow, occupy=1, timeout_seconds=0.05, strict=True)
     missing = rate_limit_gate("refsync-no-such-limit")
-    with pytest.raises(Exception, match="refsync-no-such-limit"):  # strict: never unlimited
+    with pytest.raises(ConfigurationError, match="refsync-no-such-limit"):  # never unlimited
         await missing()
