@@ -49,7 +49,7 @@ async def test_kind_named_at_upload_wins_over_recognition(
     page = await client.get("/")
     response = await client.post(
         "/uploads", data={"csrf": csrf_of(page.text), "kind": "web-test-gt365-invite"},
-        files={"file": (sheet.name, sheet.read_bytes())})  # noqa: ASYNC240
+        files={"file": (sheet.name, sheet.read_bytes())})
     assert 'id="count-send">1<' in response.text
     upload = web_of(app).store.uploads()[0]
     assert upload.kind == "web-test-gt365-invite"
