@@ -9,6 +9,8 @@ documentation is silent, the stricter reading. Each refusal names the offending 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import pycountry
@@ -92,72 +94,100 @@ def _where(parent: str, key: str | int) -> str:
     return f"{parent}[{key}]" if isinstance(key, int) else _join(parent, key)
 
 
-def _coerce(value: Any, schema: dict[str, Any], parent: str, key: str | int) -> Any:
-    """Bind one value; the error path is only built when something is wrong (hot path)."""
+Binder = Callable[[Any, str, "str | int"], Any]
+_BINDERS: dict[int, Binder] = {}
+
+
+def _binder(schema: dict[str, Any]) -> Binder:
+    """Compile a schema node into a function binding a JSON value to it.
+
+    Compiled once per node (schemas live as long as the process, so their identity is a safe
+    cache key); the error path is only built when something is wrong, since this is the hot path
+    of every create.
+    """
+    cached = _BINDERS.get(id(schema))
+    if cached is None:
+        cached = _BINDERS[id(schema)] = _compile(schema)
+    return cached
+
+
+def _compile(schema: dict[str, Any]) -> Binder:
     kind = schema.get("type")
-    if kind == "string" and type(value) is str:
-        return value
+    if kind == "object" and isinstance(schema.get("properties"), dict):
+        properties: dict[str, Any] = schema["properties"]
+        by_lower = {name.lower(): name for name in properties}
+        children = {name: _binder(sub) for name, sub in properties.items()}
+
+        def bind_fields(value: Any, parent: str, key: str | int) -> Any:
+            if not isinstance(value, dict):
+                raise ValidationFailure(_where(parent, key), "must be an object")
+            here = _where(parent, key)
+            out: dict[str, Any] = {}
+            for field, item in value.items():
+                if item is None or type(field) is not str:
+                    continue
+                name = by_lower.get(field.lower())
+                if name is not None:
+                    out[name] = children[name](item, here, name)
+            return out
+
+        return bind_fields
     if kind == "object":
-        if not isinstance(value, dict):
-            raise ValidationFailure(_where(parent, key), "must be an object")
-        properties = schema.get("properties")
-        if isinstance(properties, dict):
-            return _coerce_object(value, properties, _where(parent, key))
-        return value
+
+        def bind_any_object(value: Any, parent: str, key: str | int) -> Any:
+            if not isinstance(value, dict):
+                raise ValidationFailure(_where(parent, key), "must be an object")
+            return value
+
+        return bind_any_object
     if kind == "array":
-        if not isinstance(value, list):
-            raise ValidationFailure(_where(parent, key), "must be an array")
-        items = schema.get("items") or {}
-        here = _where(parent, key)
-        return [
-            _coerce(item, items, here, index)
-            for index, item in enumerate(value)
-            if item is not None
-        ]
+        item_binder = _binder(schema.get("items") or {})
+
+        def bind_array(value: Any, parent: str, key: str | int) -> Any:
+            if not isinstance(value, list):
+                raise ValidationFailure(_where(parent, key), "must be an array")
+            here = _where(parent, key)
+            return [
+                item_binder(item, here, index)
+                for index, item in enumerate(value)
+                if item is not None
+            ]
+
+        return bind_array
     if kind == "string":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        raise ValidationFailure(_where(parent, key), "must be a string")
-    if kind == "number" or kind == "integer":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ValidationFailure(_where(parent, key), "must be a number")
+
+        def bind_string(value: Any, parent: str, key: str | int) -> Any:
+            if type(value) is str:
+                return value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return str(value)
+            raise ValidationFailure(_where(parent, key), "must be a string")
+
+        return bind_string
+    if kind in ("number", "integer"):
+
+        def bind_number(value: Any, parent: str, key: str | int) -> Any:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return value
+            if isinstance(value, str):
+                try:
+                    return float(value)
+                except ValueError:
+                    pass
+            raise ValidationFailure(_where(parent, key), "must be a number")
+
+        return bind_number
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            return value.strip().lower() == "true"
-        raise ValidationFailure(_where(parent, key), "must be true or false")
-    return value
 
+        def bind_boolean(value: Any, parent: str, key: str | int) -> Any:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
+            raise ValidationFailure(_where(parent, key), "must be true or false")
 
-_LOWERED: dict[int, dict[str, str]] = {}
-
-
-def _lowered(properties: dict[str, Any]) -> dict[str, str]:
-    # Schemas live as long as the process, so their identity is a safe cache key.
-    by_lower = _LOWERED.get(id(properties))
-    if by_lower is None:
-        by_lower = _LOWERED[id(properties)] = {name.lower(): name for name in properties}
-    return by_lower
-
-
-def _coerce_object(value: dict[str, Any], properties: dict[str, Any], path: str) -> dict[str, Any]:
-    by_lower = _lowered(properties)
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            continue
-        name = by_lower.get(key.lower())
-        if name is None or item is None:
-            continue
-        out[name] = _coerce(item, properties[name], path, name)
-    return out
+        return bind_boolean
+    return lambda value, parent, key: value
 
 
 def bind_object(value: Any, schema: dict[str, Any], path: str) -> dict[str, Any]:
@@ -168,7 +198,8 @@ def bind_object(value: Any, schema: dict[str, Any], path: str) -> dict[str, Any]
     """
     if not isinstance(value, dict):
         raise ValidationFailure(path or "body", "the request body must be a JSON object")
-    return _coerce_object(value, schema["properties"], path)
+    bound: dict[str, Any] = _binder(schema)(value, "", path)
+    return bound
 
 
 def read_referral(body: Any) -> dict[str, Any]:
@@ -179,7 +210,7 @@ def read_referral(body: Any) -> dict[str, Any]:
     """
     if not isinstance(body, dict):
         raise ValidationFailure("referral", "the request body must be a JSON object")
-    result: dict[str, Any] = _coerce_object(body, referral_schema()["properties"], "")
+    result: dict[str, Any] = _binder(referral_schema())(body, "", "")
     return result
 
 
@@ -195,7 +226,7 @@ def coerce_at(path: str, value: Any) -> Any:
         name = {k.lower(): k for k in props}.get(part.lower(), part)
         schema = props.get(name, {})
         dotted = _join(dotted, name)
-    return _coerce(value, schema, "", dotted)
+    return _binder(schema)(value, "", dotted)
 
 
 def _require(obj: dict[str, Any], key: str, path: str) -> Any:
@@ -205,11 +236,16 @@ def _require(obj: dict[str, Any], key: str, path: str) -> Any:
     return value
 
 
+@cache
+def _canonical(allowed: tuple[str, ...]) -> dict[str, str]:
+    return {a.lower(): a for a in allowed}
+
+
 def _enum(obj: dict[str, Any], key: str, allowed: tuple[str, ...], path: str) -> None:
     value = obj.get(key)
     if value is None:
         return
-    canonical = {a.lower(): a for a in allowed}.get(str(value).lower())
+    canonical = _canonical(allowed).get(str(value).lower())
     if canonical is None:
         raise ValidationFailure(_join(path, key), f"must be one of {', '.join(allowed)}")
     obj[key] = canonical
