@@ -252,3 +252,21 @@ def test_unknown_tenant_is_refused(sandbox: SandboxHandle) -> None:
         response = client.get("/someone-else/v2.0/.well-known/openid-configuration")
     assert response.status_code == 400
     assert "AADSTS90002" in response.json()["error_description"]
+
+
+def test_confidential_client_redeems_a_refresh_token_for_unattended_runs(
+    sandbox, http_client, make_referral
+) -> None:
+    """The secure application model: consent once (device code), then refresh with the secret."""
+    flow_app = public(sandbox, http_client)
+    signed_in = flow_app.acquire_token_by_device_flow(
+        flow_app.initiate_device_flow(scopes=[PC_SCOPE])
+    )
+    unattended = confidential(sandbox, http_client)
+    result = unattended.acquire_token_by_refresh_token(
+        signed_in["refresh_token"], scopes=[PC_SCOPE]
+    )
+    assert "access_token" in result, result
+    assert claims(result["access_token"])["upn"].startswith("admin@")
+    with sandbox.client(headers={"authorization": f"Bearer {result['access_token']}"}) as client:
+        assert client.post(REFERRALS, json=make_referral()).status_code == 201
