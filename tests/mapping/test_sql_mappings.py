@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from connectors.sources import open_source
 from refsync.models import ReferralCreate
 from refsync.records import MappedRow
 from refsync.source_spec import SqlSourceSpec
@@ -30,17 +30,15 @@ def load(url: str, script: Path) -> None:
 
 
 def mapped(name: str, url: str, script: Path) -> dict[str, MappedRow]:
+    """Load the sample database, read it through the SQL source, map every chunk."""
     load(url, script)
     mapping = compiled(name)
     assert isinstance(mapping.spec.source, SqlSourceSpec)
-    assert mapping.spec.source.query is not None
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        frame = pd.read_sql(sa.text(mapping.spec.source.query), conn)
-    engine.dispose()
-    frame = frame.sort_values("id").reset_index(drop=True)
-    frame.index = range(1, len(frame) + 1)  # the position in the query's result
-    rows = mapping.map_frame(frame)
+    rows: list[MappedRow] = []
+    with open_source(mapping.spec.source, url) as source:
+        for chunk in source.chunks(5):
+            rows += mapping.map_frame(chunk)
+    assert [r.row_number for r in rows] == list(range(1, len(rows) + 1))
     for row in rows:
         if row.is_valid:
             ReferralCreate.model_validate(row.payload)
