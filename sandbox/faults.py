@@ -142,6 +142,13 @@ class FaultEngine:
             return Decision(throttle_after_s=throttle)
         if not self._applies(route):
             return Decision()
+        if not (
+            faults.latency_jitter_ms
+            or faults.error_rate
+            or faults.error_after_commit_rate
+            or faults.drop_after_commit
+        ):
+            return Decision(delay_s=faults.latency_ms / 1000.0)
         rng = random.Random(f"{self.seed}:{route}:{index}")
         delay = faults.latency_ms + rng.random() * faults.latency_jitter_ms
         error = None
