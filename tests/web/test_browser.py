@@ -92,3 +92,29 @@ def test_upload_preview_send_results_download(browser_page: BrowserPage,
     expect(page.locator("table.grid")).to_contain_text("3 created")
     browser_page.screenshot("web-5-history")
     assert browser_page.errors == [], browser_page.errors
+
+
+def test_sign_in_when_users_are_configured(browser_page: BrowserPage,
+                                           live_server: Callable[..., LiveServer]) -> None:
+    from playwright.sync_api import expect
+
+    from entrypoints.web.security import User, hash_password
+
+    server = live_server(users={"alice": User("alice", hash_password("s3cret-pw"))})
+    page = browser_page.page
+
+    page.goto(f"{server.url}/history")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("Unknown user name or wrong password.")
+    browser_page.screenshot("web-0-signin-refused")
+    page.get_by_label("Password").fill("s3cret-pw")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Invite people from a spreadsheet")).to_be_visible()
+    expect(page.locator(".who")).to_contain_text("Signed in as alice")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    # the sign-in page answered 401 once, on purpose: that is the only console error
+    assert all("401" in e for e in browser_page.errors), browser_page.errors
