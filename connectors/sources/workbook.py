@@ -7,7 +7,8 @@ this module picks the sheet (the first *visible* worksheet unless the mapping na
 reads them and reports hidden columns (kept: they often hold the record id). Empty cells and
 integral floats are cleaned per chunk (see :func:`connectors.sources._grid.to_frame`).
 
-Everything that can refuse the file happens in :func:`open_workbook`, before a row is yielded.
+Everything that can refuse the file happens in the constructor (through
+:func:`connectors.sources.open_source`), before a row is yielded.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from connectors.sources._grid import (
     column_letter,
     find_header,
 )
-from connectors.sources._ooxml import LYING_SIZE, inspect_package
+from connectors.sources._ooxml import LYING_SIZE, Package, inspect_package
 from connectors.sources.limits import InputLimits
 from refsync.errors import InputError
 from refsync.source_spec import SpreadsheetSourceSpec
@@ -80,7 +81,15 @@ class WorkbookSource:
             fingerprint = pool.submit(file_fingerprint, path)
             self._load()
             self.fingerprint = fingerprint.result()
-        self.description = f"{path.name}, sheet {self.sheet_name!r}"
+        try:
+            self._locate_table(package)
+        except BaseException:
+            self._workbook.close()  # a refused file leaves nothing open
+            raise
+
+    def _locate_table(self, package: Package) -> None:
+        limits = self.limits
+        self.description = f"{self.path.name}, sheet {self.sheet_name!r}"
         if self._sheet.height > limits.max_rows + 1:
             raise InputError(
                 f"{self.description} has {self._sheet.height} rows; "
@@ -90,7 +99,7 @@ class WorkbookSource:
         self.first_column = start[1] if start else 0
         self._merges = self._merged_ranges()
         self.header: Header = find_header(
-            self.rows(), spec, key_column=key_column, first_column=self.first_column,
+            self.rows(), self.spec, key_column=self.key_column, first_column=self.first_column,
             limits=limits, what=self.description,
         )[0]
         part = package.sheet_parts.get(self.sheet_name, "")
@@ -111,11 +120,15 @@ class WorkbookSource:
             self._workbook = calamine.CalamineWorkbook.from_path(str(self.path))
         except calamine.CalamineError as exc:
             raise _refusal(self.path, exc) from exc
-        self.sheet_name, self.skipped_sheets = self._choose_sheet()
         try:
+            self.sheet_name, self.skipped_sheets = self._choose_sheet()
             self._sheet = self._workbook.get_sheet_by_name(self.sheet_name)
         except calamine.CalamineError as exc:
-            raise _refusal(self.path, exc, self.sheet_name) from exc
+            self._workbook.close()
+            raise _refusal(self.path, exc, getattr(self, "sheet_name", None)) from exc
+        except BaseException:
+            self._workbook.close()
+            raise
 
     def _choose_sheet(self) -> tuple[str, tuple[str, ...]]:
         metadata = self._workbook.sheets_metadata
