@@ -216,7 +216,7 @@ async def _serve(args: argparse.Namespace, faults: Faults) -> int:
         sandbox.stop()
         await server.close()
         sandbox.close()
-    print(json.dumps({"event": "stopped"}), flush=True)
+    print("refsync sandbox stopped", file=sys.stderr, flush=True)
     return 0
 
 

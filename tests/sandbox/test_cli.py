@@ -150,4 +150,5 @@ def test_signals_stop_it_cleanly(start_sandbox, sig: signal.Signals) -> None:
         proc.process.send_signal(sig)
         assert proc.process.wait(timeout=15) == 0
         assert proc.process.stdout is not None
-        assert b'"stopped"' in proc.process.stdout.read()
+        assert proc.process.stdout.read() == b""  # nothing after the ready line on stdout
+        assert "refsync sandbox stopped" in proc.log()
