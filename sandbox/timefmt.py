@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from functools import lru_cache
 
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
@@ -37,8 +38,11 @@ def format_ticks(ticks: int) -> str:
     )
 
 
+@lru_cache(maxsize=262144)
 def parse_ticks(text: str) -> int:
     """Parse an ISO 8601 date or date-time (naive means UTC) into ticks.
+
+    Cached: listing compares every stored referral's timestamps on each page.
 
     Raises:
         ValueError: the text is not an ISO 8601 date-time.
