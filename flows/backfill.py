@@ -77,7 +77,8 @@ class BackfillOutcome:
 
     backfill_id: str
     partitions: tuple[Partition, ...]
-    failed_rows: int
+    failed_partitions: int
+    """Partition runs of this backfill run that ended failed (rows failed or were rejected)."""
     projected_finish: datetime | None
 
     @property
@@ -293,14 +294,14 @@ async def backfill(
         failures = await _run_partitions(params, bid, todo)
         final = tuple(state.partitions(bid))
         outcome = BackfillOutcome(
-            backfill_id=bid, partitions=final, failed_rows=failures,
+            backfill_id=bid, partitions=final, failed_partitions=failures,
             projected_finish=_projected_finish(final, ledger, params.api_budget_per_day))
     finally:
         ledger.close()
     await _publish(outcome)
     if failures:
-        return Failed(message=f"{failures} partition runs failed (rows failed or rejected)",
-                      data=outcome)
+        return Failed(message=f"{failures} partition runs failed: rows failed or were rejected, "
+                              "or the run ended in an error", data=outcome)
     return Completed(data=outcome)
 
 

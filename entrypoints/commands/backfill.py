@@ -53,8 +53,8 @@ def command(mapping: Path, source: str, since: datetime, until: datetime, partit
     if not isinstance(result, BackfillOutcome):
         raise click.ClickException(f"the backfill ended without an outcome: {state.message}")
     click.echo(result.table())
-    if result.failed_rows:
-        click.echo(f"{result.failed_rows} partitions had rows that failed or were rejected; "
+    if result.failed_partitions:
+        click.echo(f"{result.failed_partitions} partitions had rows that failed or were rejected; "
                    "see their reports", err=True)
         return 1
     if result.paused:

@@ -41,7 +41,7 @@ async def test_a_partitioned_backfill_syncs_every_row_once_and_a_rerun_sends_not
     first = await run_backfill(**args)
     assert first.done
     assert first.rows == 240
-    assert first.failed_rows == 0
+    assert first.failed_partitions == 0
     assert [p.state for p in first.partitions] == [PartitionState.DONE] * 3
     assert referrals(sandbox) == (240, [])
 
