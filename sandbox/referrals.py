@@ -255,8 +255,14 @@ class PartnerCenter:
             raise pc_error(400, "invalidRequest", "$count must be true or false", "$count")
 
         items = [d for d in self.store.all(KIND) if predicate is None or predicate(d)]
-        for field, descending in reversed(order):
-            items.sort(key=_time_key(field), reverse=descending)
+        if order and order[0][0] == "createdDateTime":
+            # The store keeps creation order and creation times strictly increase, so the
+            # first key decides everything: no sort needed.
+            if order[0][1]:
+                items.reverse()
+        else:
+            for field, descending in reversed(order):
+                items.sort(key=_time_key(field), reverse=descending)
         total = len(items)
         items = items[skip:]
         if top is not None:
