@@ -10,6 +10,9 @@ without changing it:
 * :class:`_ProgressWriteBack` wraps the write-back and stores every chunk's row outcomes in the
   :class:`~entrypoints.web.store.WebStore` as they arrive: that is the live progress the page polls.
 
+After the run the redeem URLs are appended to the results copy
+(:func:`~entrypoints.web.receipts.append_redeem_urls`).
+
 The flow runs in a thread of its own with its own event loop, so a long send never holds up the
 web server's requests.
 """
@@ -26,6 +29,7 @@ from typing import Any
 
 from prefect import flow
 
+from entrypoints.web.receipts import append_redeem_urls
 from entrypoints.web.store import RowOutcome, UploadState, WebStore
 from flows.bootstrap import open_sync_job
 from flows.parameters import SyncParameters, parse_parameters
@@ -144,7 +148,12 @@ async def web_bulk_invite(upload_id: str, store_path: str, mapping: str, source:
         job.writeback = _ProgressWriteBack(
             job.writeback, store, upload_id, recorder,
             (secret.get_secret_value(),) if secret else ())
-        return await run_sync(job)
+        outcome = await run_sync(job)
+        header = getattr(job.source, "header", None)
+        if outcome.result_paths and header is not None:
+            urls = {r.row_number: r.redeem_url for r in store.results(upload_id) if r.redeem_url}
+            append_redeem_urls(outcome.result_paths[0], header.row_number, urls)
+        return outcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,8 @@ def test_upload_preview_send_results_download(browser_page: BrowserPage,
     ada = by_email["ada.lovelace@contoso.example"]
     assert ada["Invitation status"] == "created"
     assert ada["Invited user id"]
+    assert str(ada["Redeem URL"]).startswith("https://")
+    assert by_email["edsger@wingtip.example"]["Redeem URL"] is None
     invitations = web_env.sandbox.state()["invitations"]
     assert len(invitations) == 3
     assert by_email["someone@sandbox.example"]["Invitation status"] == "rejected"

@@ -260,6 +260,7 @@ async def test_formula_cells_are_neutralised_in_every_output(
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
     assert '\'=HYPERLINK("https://evil.example","click")' in cells
     assert "'@SUM(1+1)" in cells
+    assert "Redeem URL" in cells
     outcomes = (await client.get(f"{page.url.path}/outcomes.csv")).text
     rows_out = list(csv.reader(io.StringIO(outcomes.lstrip("\ufeff"))))[1:]
     assert len(rows_out) == 2
