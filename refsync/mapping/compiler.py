@@ -23,6 +23,7 @@ import pandas as pd
 from refsync.errors import ConfigurationError
 from refsync.hashing import normalise_numbers, payload_hashes
 from refsync.mapping.casts import apply_cast
+from refsync.mapping.nesting import Nester, Tree
 from refsync.mapping.paths import Segment, annotation_at, format_path, parse_path
 from refsync.mapping.spec import (
     Condition,
@@ -37,14 +38,13 @@ from refsync.mapping.spec import (
 from refsync.mapping.targets import target_info
 from refsync.mapping.transforms import Mask, run_text_chain, run_transforms
 from refsync.mapping.validation import ChunkValidator, Problem, is_plain_text
-from refsync.mapping.values import blanks_to_none, map_distinct, missing, text_of, to_objects
-from refsync.records import FieldError, JsonObject, MappedRow, Target
+from refsync.mapping.values import blanks_to_none, map_distinct, text_of, to_objects
+from refsync.records import FieldError, MappedRow, Target
 from refsync.source_spec import SqlSourceSpec
 
 __all__ = ["CompiledMapping", "compile_mapping"]
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
-_Tree = dict[Segment, "_Tree | str"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +81,13 @@ class CompiledMapping:
         )
         key = _Field(info.key_field, (info.key_field,), FieldSpec(column=spec.key), None)
         self._by_depth = sorted((*self._fields, key), key=lambda f: -len(f.segments))
-        self._tree: _Tree = {}
+        self._tree: Tree = {}
         for field in (key, *self._fields):
             node = self._tree
             for segment in field.segments[:-1]:
                 node = node.setdefault(segment, {})  # type: ignore[assignment]
             node[field.segments[-1]] = field.path
+        self._nester = Nester(self._tree)
         leaves = {f.path: f.segments for f in self._fields} | {info.key_field: (info.key_field,)}
         self._validator = ChunkValidator(
             info.model,
@@ -166,7 +167,7 @@ class CompiledMapping:
         ok = np.array([not errors[p] for p in kept], dtype=bool)
         good = kept[ok]
         leaves = {p: v.to_numpy()[ok] for p, v in values.items()}
-        payloads = self._assemble(leaves, len(good))
+        payloads = self._nester.build(leaves)
         for problem in self._validator.validate(leaves, payloads):
             pos = int(good[problem.row])
             errors[pos].append(self._model_error(problem, frame, pos))
@@ -291,12 +292,6 @@ class CompiledMapping:
         assert spec.template is not None
         return _render(spec.template, frame)
 
-    def _assemble(self, leaves: dict[str, np.ndarray[Any, Any]], count: int) -> list[JsonObject]:
-        """Nest the leaf columns into one payload dict per row, leaving out missing values."""
-        if count == 0:
-            return []
-        return [p or {} for p in _build(self._tree, leaves)[0]]
-
     def _model_error(self, problem: Problem, frame: pd.DataFrame, pos: int) -> FieldError:
         """Name the source column behind a model error where one field covers its location."""
         loc = problem.loc
@@ -352,36 +347,6 @@ def _yields_text(spec: FieldSpec) -> bool:
         else:  # text functions, country and phone all return text
             text = True
     return text and not listy
-
-
-def _build(
-    node: _Tree | str, leaves: dict[str, np.ndarray[Any, Any]]
-) -> tuple[list[Any], np.ndarray[Any, np.dtype[np.bool_]]]:
-    """The values of ``node`` for every row, bottom-up (dicts and lists without ``None``), and
-    the mask of rows where the node is missing altogether."""
-    if isinstance(node, str):
-        array = leaves[node]
-        return array.tolist(), missing(array)
-    names = list(node)
-    built = [_build(node[name], leaves) for name in names]
-    columns = [b[0] for b in built]
-    gaps = np.stack([b[1] for b in built])
-    absent = np.asarray(gaps.all(axis=0), dtype=np.bool_)
-    if isinstance(names[0], int):
-        ordered = [columns[i] for i in sorted(range(len(names)), key=names.__getitem__)]
-        rows: list[Any] = [list(vs) for vs in zip(*ordered, strict=False)]
-    else:
-        # every column has one value per row by construction; strict zips cost a third more
-        rows = [dict(zip(names, vs, strict=False)) for vs in zip(*columns, strict=False)]
-    # mend the rows where some value is missing: drop it, or the whole node if nothing is left
-    for i in np.flatnonzero(gaps.any(axis=0)).tolist():
-        if absent[i]:
-            rows[i] = None
-        elif isinstance(rows[i], dict):
-            rows[i] = {k: v for k, v in rows[i].items() if v is not None}
-        else:
-            rows[i] = [v for v in rows[i] if v is not None]
-    return rows, absent
 
 
 def _ordered(fields: Any) -> list[_Field]:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from refsync.mapping.compiler import _build
+from refsync.mapping.nesting import Nester
 from refsync.mapping.paths import parse_path
 from refsync.mapping.validation import ChunkValidator
 from refsync.models import GraphInvitation, ReferralCreate
@@ -64,7 +64,7 @@ def verdicts(model: Any, pools: dict[str, list[Any]], picks: list[list[int]]) ->
         for row, choice in enumerate(picks):
             column[row] = pool[choice[i] % len(pool)]
         columns[path] = column
-    payloads = [p or {} for p in _build(tree, columns)[0]]
+    payloads = Nester(tree).build(columns)
     problems = ChunkValidator(model, leaves).validate(columns, payloads)
     flagged = {p.row for p in problems}
     for row, payload in enumerate(payloads):
@@ -104,3 +104,24 @@ def test_errors_name_the_row_and_location() -> None:
         (0, ("inviteRedirectUrl",), "Field required"),
         (1, ("invitedUserEmailAddress",), "not an e-mail address"),
     ]
+
+
+def test_nesting_leaves_out_what_is_missing() -> None:
+    tree: dict[Any, Any] = {"a": "a", "b": {"c": "b.c", "d": "b.d"}, "l": {0: "l0", 1: "l1"}}
+    columns = {
+        "a": np.array([1, None, None], dtype=object),
+        "b.c": np.array(["x", None, None], dtype=object),
+        "b.d": np.array([{"k": 1}, "y", None], dtype=object),
+        "l0": np.array([None, 2, None], dtype=object),
+        "l1": np.array([3, 4, None], dtype=object),
+    }
+    assert Nester(tree).build(columns) == [
+        {"a": 1, "b": {"c": "x", "d": {"k": 1}}, "l": [3]},
+        {"b": {"d": "y"}, "l": [2, 4]},
+        {},
+    ]
+
+
+def test_nesting_refuses_names_that_are_not_fields() -> None:
+    with pytest.raises(ValueError, match="not a payload field name"):
+        Nester({"a); import os; (": "x"})
