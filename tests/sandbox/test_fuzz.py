@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.sandbox.conftest import REFERRALS, VALID_REFERRAL
-from tests.sandbox.test_referrals import assert_referral
+from tests.sandbox.contract_checks import assert_referral
 
 pytestmark = [pytest.mark.integration]
 

@@ -5,25 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jsonschema
 import pytest
 
-from sandbox.contract import REFERRAL, json_schema, list_schema
 from sandbox.timefmt import parse_ticks
 from tests.sandbox.conftest import REFERRALS
+from tests.sandbox.contract_checks import assert_list, assert_referral
 
 pytestmark = pytest.mark.integration
 
 SEVEN_DIGITS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
-
-
-def assert_referral(body: Any) -> None:
-    """The body validates against the contract's Referral schema."""
-    jsonschema.Draft4Validator(json_schema(REFERRAL)).validate(body)
-
-
-def assert_list(body: Any) -> None:
-    jsonschema.Draft4Validator(list_schema()).validate(body)
 
 
 def create_many(pc, make_referral, count: int) -> list[dict[str, Any]]:
@@ -155,3 +145,19 @@ def test_created_times_are_strictly_increasing(pc, make_referral) -> None:
     ticks = [parse_ticks(c["createdDateTime"]) for c in created]
     assert ticks == sorted(ticks)
     assert len(set(ticks)) == len(ticks)
+
+
+@pytest.mark.unit
+def test_the_contract_check_is_not_vacuous() -> None:
+    import jsonschema
+
+    for wrong in (
+        {"status": 5},
+        {"consent": {"consentToContact": "yes"}},
+        {"team": {}},
+        {"salesStage": "40"},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            assert_referral(wrong)
+    with pytest.raises(jsonschema.ValidationError):
+        assert_list({"value": [{"details": {"dealValue": "x"}}]})

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.sandbox.conftest import REFERRALS
-from tests.sandbox.test_referrals import assert_referral
+from tests.sandbox.contract_checks import assert_referral
 
 pytestmark = pytest.mark.integration
 
