@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel
 
 from refsync.errors import ConfigurationError
 from refsync.hashing import normalise_numbers, payload_hashes
@@ -33,6 +34,7 @@ from refsync.mapping.spec import (
     Phone,
     Split,
     StringCast,
+    Trim,
     template_columns,
 )
 from refsync.mapping.targets import target_info
@@ -79,23 +81,22 @@ class CompiledMapping:
             )
             for path, field in spec.fields.items()
         )
-        key = _Field(info.key_field, (info.key_field,), FieldSpec(column=spec.key), None)
-        self._by_depth = sorted((*self._fields, key), key=lambda f: -len(f.segments))
+        # the key as a field: trimmed text from the key column (what _keys makes of it)
+        key = _Field(info.key_field, (info.key_field,),
+                     FieldSpec(column=spec.key, transforms=(Trim(),)), None)
+        fields = (key, *self._fields)
+        self._by_depth = sorted(fields, key=lambda f: -len(f.segments))
         self._tree: Tree = {}
-        for field in (key, *self._fields):
+        for field in fields:
             node = self._tree
             for segment in field.segments[:-1]:
                 node = node.setdefault(segment, {})  # type: ignore[assignment]
             node[field.segments[-1]] = field.path
         self._nester = Nester(self._tree)
-        leaves = {f.path: f.segments for f in self._fields} | {info.key_field: (info.key_field,)}
         self._validator = ChunkValidator(
             info.model,
-            leaves,
-            checked=[info.key_field] * is_plain_text(annotation_at(info.model, (info.key_field,)))
-            + [f.path for f in self._fields if f.spec.has_constant or (
-                _yields_text(f.spec) and is_plain_text(annotation_at(info.model, f.segments))
-            )],
+            {f.path: f.segments for f in fields},
+            checked=[f.path for f in fields if _trusted(f, info.model)],
         )
         self._primary_key: tuple[str, ...] = (
             spec.source.primary_key if isinstance(spec.source, SqlSourceSpec) else ()
@@ -330,6 +331,14 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _trusted(field: _Field, model: type[BaseModel]) -> bool:
+    """Whether every value of ``field`` passes its type without a look: a constant (checked
+    when the file was loaded), or text the engine made for a plain text field."""
+    return field.spec.has_constant or (
+        _yields_text(field.spec) and is_plain_text(annotation_at(model, field.segments))
+    )
 
 
 def _yields_text(spec: FieldSpec) -> bool:

@@ -58,8 +58,6 @@ def country_code(value: str) -> str:
     return str(country.alpha_2)
 
 
-_INTERNATIONAL = re.compile(r"\+[1-9]\d{6,14}")
-_PUNCTUATION = re.compile(r"[\s().\-/]")
 
 
 @functools.lru_cache(maxsize=65536)
