@@ -221,7 +221,14 @@ async def _serve(args: argparse.Namespace, faults: Faults) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the sandbox until SIGTERM/SIGINT; returns the exit code."""
+    """Run the sandbox until SIGTERM/SIGINT; returns the exit code (2 for usage errors)."""
+    try:
+        return _main(argv)
+    except SystemExit as exc:  # argparse's --help and usage errors
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

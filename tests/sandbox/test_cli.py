@@ -91,6 +91,13 @@ def test_refuses_non_loopback_host(
     assert not (tmp_path / "ca.pem").exists()
 
 
+def test_main_returns_usage_exit_codes(tmp_path: Path, capsys) -> None:
+    assert main(["--help"]) == 0
+    assert "--drop-after-commit" in capsys.readouterr().out
+    assert main(["--state-dir", str(tmp_path), "--drop-after-commit", "1.5"]) == 2
+    assert main(["--token-lifetime", "0"]) == 2
+
+
 def test_bad_fault_option_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", "--state-dir", str(tmp_path), "--error-rate", "2"],
