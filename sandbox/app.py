@@ -420,7 +420,8 @@ async def _call(handler: Callable[..., Any], req: Request, params: dict[str, str
 
 def _finish(req: Request, response: Response) -> Response:
     response.headers.setdefault("request-id", str(uuid.uuid4()))
-    client_request_id = req.header("client-request-id")
-    if client_request_id:
-        response.headers.setdefault("client-request-id", client_request_id)
+    for echoed in ("client-request-id", "ms-correlationid"):
+        value = req.header(echoed)
+        if value:
+            response.headers.setdefault(echoed, value)
     return response

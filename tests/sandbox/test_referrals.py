@@ -27,7 +27,9 @@ def create_many(pc, make_referral, count: int) -> list[dict[str, Any]]:
 
 def test_create_returns_server_fields_and_matches_contract(pc, make_referral) -> None:
     payload = make_referral(status="New", substatus="Pending")
-    response = pc.post(REFERRALS, json=payload, headers={"client-request-id": "abc"})
+    response = pc.post(
+        REFERRALS, json=payload, headers={"client-request-id": "abc", "MS-CorrelationId": "run-1"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert_referral(body)
@@ -42,6 +44,7 @@ def test_create_returns_server_fields_and_matches_contract(pc, make_referral) ->
     assert re.fullmatch(r'"[0-9a-f-]{36}"', body["eTag"])
     assert response.headers["etag"] == body["eTag"]
     assert response.headers["location"].endswith(f"/referrals/{body['id']}")
+    assert response.headers["ms-correlationid"] == "run-1"
     assert response.headers["request-id"]
     assert response.headers["client-request-id"] == "abc"
 
