@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument(
         "--latency-jitter-ms", type=float, default=0.0, help="extra uniform random latency 0..N ms"
     )
+    f.add_argument(
+        "--latency-distribution",
+        choices=("uniform", "exponential"),
+        default="uniform",
+        help="how the jitter is drawn: uniform 0..N ms, or exponential with mean N ms",
+    )
     f.add_argument("--error-rate", type=float, default=0.0, help="probability of a 500/503")
     f.add_argument(
         "--error-after-commit-rate",
@@ -243,6 +249,7 @@ def _main(argv: list[str] | None) -> int:
             {
                 "latency_ms": args.latency_ms,
                 "latency_jitter_ms": args.latency_jitter_ms,
+                "latency_distribution": args.latency_distribution,
                 "error_rate": args.error_rate,
                 "error_after_commit_rate": args.error_after_commit_rate,
                 "drop_after_commit": args.drop_after_commit,

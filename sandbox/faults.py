@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+LATENCY_DISTRIBUTIONS = ("uniform", "exponential")
+
 
 @dataclass
 class Faults:
@@ -22,6 +24,7 @@ class Faults:
 
     latency_ms: float = 0.0
     latency_jitter_ms: float = 0.0
+    latency_distribution: str = "uniform"
     error_rate: float = 0.0
     error_statuses: list[int] = field(default_factory=lambda: [500, 503])
     error_after_commit_rate: float = 0.0
@@ -54,6 +57,9 @@ class Faults:
                 ):
                     raise ValueError(f"{name} is a probability between 0 and 1")
                 value = float(value)
+            elif isinstance(current, str):
+                if value not in LATENCY_DISTRIBUTIONS:
+                    raise ValueError(f"{name} must be one of {', '.join(LATENCY_DISTRIBUTIONS)}")
             elif isinstance(current, int):
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                     raise ValueError(f"{name} must be a non-negative integer")
@@ -150,7 +156,13 @@ class FaultEngine:
         ):
             return Decision(delay_s=faults.latency_ms / 1000.0)
         rng = random.Random(f"{self.seed}:{route}:{index}")
-        delay = faults.latency_ms + rng.random() * faults.latency_jitter_ms
+        jitter = faults.latency_jitter_ms
+        if faults.latency_distribution == "exponential":
+            # mean ``jitter``, a long tail like a real service's; capped at 20x the mean
+            extra = min(rng.expovariate(1.0 / jitter), 20 * jitter) if jitter else 0.0
+        else:
+            extra = rng.random() * jitter
+        delay = faults.latency_ms + extra
         error = None
         if faults.error_rate and rng.random() < faults.error_rate:
             error = rng.choice(faults.error_statuses or [500])

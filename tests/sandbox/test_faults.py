@@ -81,6 +81,15 @@ def test_latency_is_added(sandbox, pc) -> None:
     assert response.elapsed.total_seconds() >= 0.25
 
 
+def test_exponential_latency_has_a_tail(sandbox, pc) -> None:
+    sandbox.set_faults(latency_jitter_ms=20, latency_distribution="exponential")
+    first = [pc.get(REFERRALS).elapsed.total_seconds() for _ in range(15)]
+    assert max(first) >= 0.02
+    with sandbox.client() as client:
+        bad = client.post("/_sandbox/faults", json={"latency_distribution": "pareto"})
+    assert bad.status_code == 400
+
+
 def test_a_hung_route_never_answers(sandbox, pc) -> None:
     sandbox.set_faults(hang_routes=["GET /v1.0/engagements/referrals"])
     with pytest.raises(httpx.ReadTimeout):
