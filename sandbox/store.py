@@ -77,10 +77,11 @@ class Store:
         return len(self._objects[kind])
 
     def clear(self) -> None:
-        """Forget every object (the admin reset)."""
-        self._db.execute("DELETE FROM objects")
-        for bucket in self._objects.values():
-            bucket.clear()
+        """Forget every service object (the admin reset). Sign-ins (refresh tokens) are kept:
+        resetting the deals does not sign anyone out, so cached MSAL accounts keep working."""
+        self._db.executemany("DELETE FROM objects WHERE kind = ?", [(k,) for k in KINDS])
+        for kind in KINDS:
+            self._objects[kind].clear()
 
     def close(self) -> None:
         self._db.close()

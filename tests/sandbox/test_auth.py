@@ -98,6 +98,7 @@ def test_msal_device_code_auto_approved_then_refresh_token(
     with sandbox.client(headers={"authorization": f"Bearer {result['access_token']}"}) as client:
         assert client.post(REFERRALS, json=make_referral()).status_code == 201
 
+    sandbox.reset()  # clears deals, not sign-ins
     (account,) = app.get_accounts()
     refreshed = app.acquire_token_silent([PC_SCOPE], account=account, force_refresh=True)
     assert refreshed is not None
