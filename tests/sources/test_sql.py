@@ -202,3 +202,26 @@ def test_invalid_url_is_a_configuration_error_without_echo() -> None:
     with pytest.raises(ConfigurationError, match="invalid database URL") as caught:
         open_source(SPEC, "not a url with password hunter2")
     assert "hunter2" not in str(caught.value)
+
+
+def test_postgres_rows_stream_through_a_server_side_cursor(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE big (id int PRIMARY KEY, payload text)"))
+        conn.execute(sa.text(
+            "INSERT INTO big SELECT g, repeat('x', 100) FROM generate_series(1, 5000) AS g"
+        ))
+    spec = SqlSourceSpec(table="big", primary_key=("id",))
+    with open_source(spec, postgres_url) as source:
+        chunks = source.chunks(100)
+        first = next(chunks)
+        with engine.connect() as watcher:
+            queries = watcher.execute(sa.text(
+                "SELECT query FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalars().all()
+        rest = sum(len(chunk) for chunk in chunks)
+    engine.dispose()
+    assert len(first) == 100
+    assert rest == 4900
+    assert any(q.lstrip().upper().startswith(("FETCH", "DECLARE")) for q in queries), queries

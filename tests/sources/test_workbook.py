@@ -252,3 +252,13 @@ def test_missing_sheet_lists_the_sheets(tmp_path: Path) -> None:
     path = xlsx(tmp_path / "leads.xlsx", [HEADER])
     with pytest.raises(InputError, match=r"no sheet 'Deals' \(sheets: Leads\)"):
         open_source(SpreadsheetSourceSpec(sheet="Deals"), path)
+
+
+def test_mixed_columns_keep_text_and_turn_integral_floats_into_ints(
+    tmp_path: Path, spec: SpreadsheetSourceSpec
+) -> None:
+    path = xlsx(tmp_path / "mixed.xlsx", [["Id", "Phone"], ["A", "+49 30 1"], ["B", 4930123456],
+                                          ["C", 12.5]])
+    frame = read_all(open_source(spec, path))
+    assert list(frame["Phone"]) == ["+49 30 1", 4930123456, 12.5]
+    assert type(frame.loc[3, "Phone"]) is int
