@@ -23,6 +23,11 @@ from refsync.mapping.spec import MappingSpec
 __all__ = ["load_mapping", "parse_mapping"]
 
 MAX_MAPPING_BYTES = 1_000_000
+MAX_MAPPING_NODES = 200_000  # after aliases are expanded: no "billion laughs"
+
+
+class _TooLarge(Exception):
+    pass
 Loc = tuple[str | int, ...]
 
 
@@ -61,8 +66,14 @@ def parse_mapping(data: bytes, path: Path) -> MappingSpec:
         raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(document, CommentedMap):
         raise ConfigurationError(f"{path}:1: a mapping file is a YAML mapping (key: value lines)")
+    budget = [MAX_MAPPING_NODES]
+    try:
+        content = _plain(document, budget)
+    except _TooLarge:
+        raise ConfigurationError(
+            f"{path}: more than {MAX_MAPPING_NODES} values once YAML aliases are expanded"
+        ) from None
     lines = dict(_lines(document, ()))
-    content = _plain(document)
     for reserved in ("path", "checksum"):
         if reserved in content:
             at = lines.get((reserved,), 1)
@@ -122,12 +133,15 @@ def _lines(node: Any, loc: Loc) -> Iterator[tuple[Loc, int]]:
             yield from _lines(item, (*loc, index))
 
 
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types → plain dict/list/str/int/float/bool."""
+def _plain(node: Any, budget: list[int]) -> Any:
+    """ruamel's round-trip types → plain dict/list/str/int/float/bool, within a node budget."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     if isinstance(node, CommentedMap):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): _plain(v, budget) for k, v in node.items()}
     if isinstance(node, CommentedSeq):
-        return [_plain(v) for v in node]
+        return [_plain(v, budget) for v in node]
     if isinstance(node, bool) or node is None:
         return node
     if type(node).__name__ == "ScalarBoolean":

@@ -126,3 +126,12 @@ def test_every_shipped_mapping_loads() -> None:
     assert "dynamics365-leads.yaml" in names
     for name in names:
         assert load_mapping(root / name).name == name.removesuffix(".yaml")
+
+
+def test_alias_bombs_are_refused(write_mapping) -> None:  # type: ignore[no-untyped-def]
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+        f"*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n"
+        for i in range(1, 9)
+    )
+    assert "once YAML aliases are expanded" in refused(write_mapping(GOOD + bomb))
