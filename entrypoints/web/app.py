@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -233,7 +234,7 @@ def _signed_in(handler: Callable[[WebApp, Request, _Context], Awaitable[Response
         if ctx.user is None:
             if request.method == "GET" and not request.url.path.endswith(".json"):
                 return web.finish(ctx, RedirectResponse("/signin", status_code=303))
-            return web.finish(ctx, web.error(request, ctx, 401, "Sign in first."))
+            return web.error(request, ctx, 401, "Sign in first.")
         return await handler(web, request, ctx)
 
     return endpoint
@@ -347,7 +348,7 @@ async def upload(web: WebApp, request: Request, ctx: _Context) -> Response:
                             problem=f"{filename} is larger than the limit of "
                                     f"{web.config.max_upload_bytes // 1024} KiB.")
     try:
-        headers = _headers(stored, web.limits)
+        headers = await run_in_threadpool(_headers, stored, web.limits)
     except InputError as exc:
         shutil.rmtree(folder)
         message = str(exc).replace(str(stored), filename).replace(stored.name, filename)
@@ -382,7 +383,7 @@ async def upload_page(web: WebApp, request: Request, ctx: _Context) -> Response:
                                  "choose it.")
             return web.page(request, ctx, "upload.html", **values)
         try:
-            values["preview"] = web.preview(upload)
+            values["preview"] = await run_in_threadpool(web.preview, upload)
         except (InputError, ConfigurationError) as exc:
             message = str(exc).replace(str(web.input_path(upload)), upload.filename)
             values["problem"] = message.replace(upload.stored_name, upload.filename)
@@ -411,7 +412,7 @@ async def send(web: WebApp, request: Request, ctx: _Context) -> Response:
         return web.error(request, ctx, 400, "Choose the kind of invite first.")
     resend = form.get("resend") == "yes"
     try:
-        preview = web.preview(upload)
+        preview = await run_in_threadpool(web.preview, upload)
     except (InputError, ConfigurationError) as exc:
         return web.error(request, ctx, 400, str(exc).replace(str(web.input_path(upload)),
                                                              upload.filename))
