@@ -91,3 +91,16 @@ def test_localized_template_is_recognised_and_previewed(tmp_path: Path) -> None:
     assert preview.counts[REFUSE] == 1
     refused = next(r for r in preview.rows if r.status == REFUSE)
     assert refused.cells[1].error  # the empty redirect URL, under its German header
+
+
+@pytest.mark.unit
+def test_two_kinds_fitting_equally_leave_the_choice_to_the_person(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"version: 1\nname: {name}\ntarget: {{type: gt365.invitation}}\n"
+            "source: {type: spreadsheet}\nkey: Email\n"
+            "fields:\n  invitedUserDisplayName: {column: Name}\n")
+    kinds = discover_kinds(tmp_path)
+    assert [k.name for k in kinds] == ["one", "two"]
+    assert recognise(kinds, ["Email", "Name"]) is None
+    assert recognise(kinds, ["Mail", "Name"]) is None

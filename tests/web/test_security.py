@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -299,3 +299,42 @@ def test_users_file_must_hold_hashes(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert "must be a hash" in err
     assert "hunter2" not in err
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_body_without_length_is_cut_off_at_the_limit(
+        make_app: Callable[..., Starlette], client_for: ClientFor) -> None:
+    app = make_app(max_upload_bytes=4096)
+    client = client_for(app)
+    csrf = csrf_of((await client.get("/")).text)
+    boundary = "refsyncboundary"
+
+    async def body() -> AsyncIterator[bytes]:
+        yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+               f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+               f"filename=\"big.csv\"\r\nContent-Type: text/csv\r\n\r\n").encode()
+        for _ in range(200):
+            yield b"x" * 1024
+
+    response = await client.post(
+        "/uploads", content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+
+    assert response.status_code == 413
+    assert stored_uploads(app) == 0
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+async def test_pages_carry_security_headers_and_a_guarded_cookie(
+        make_app: Callable[..., Starlette], client_for: ClientFor) -> None:
+    client = client_for(make_app())
+    response = await client.get("/")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
