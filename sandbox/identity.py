@@ -143,6 +143,9 @@ class TokenService:
             "n": _b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
             "e": _b64url(numbers.e.to_bytes(3, "big")),
         }
+        # Tokens minted before this instant are refused (expire_all). Compared with the token's
+        # sub-second mint time, since ``iat`` has whole seconds and a token minted in the same
+        # second right after expire_all must still work.
         self._revoked_before = 0.0
         self._cache: dict[str, dict[str, Any]] = {}
 
@@ -177,6 +180,7 @@ class TokenService:
             "azp": reg.client_id,
             "jti": secrets.token_hex(8),
             "ver": "2.0",
+            "sbx_minted": time.time(),
         }
         if user is None:
             claims.update(idtyp="app", oid=reg.client_id, sub=reg.client_id)
@@ -246,7 +250,8 @@ class TokenService:
                 self._cache.clear()
             self._cache[token] = claims
         now = time.time()
-        if claims.get("exp", 0) <= now or claims.get("iat", 0) < self._revoked_before:
+        minted = claims.get("sbx_minted", claims.get("iat", 0))
+        if claims.get("exp", 0) <= now or minted < self._revoked_before:
             raise TokenError("the access token has expired")
         # The port in the issuer may change across restarts; the signature and tenant decide.
         tenant = self.registration.tenant_id

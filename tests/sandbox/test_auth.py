@@ -189,6 +189,8 @@ def test_tokens_expire_mid_run(sandbox, pc) -> None:
     response = pc.get(REFERRALS)
     assert response.status_code == 401
     assert "expired" in response.json()["error"]["message"]
+    fresh = sandbox.token(PC_SCOPE)  # minted within the same second: must work
+    assert pc.get(REFERRALS, headers={"authorization": f"Bearer {fresh}"}).status_code == 200
 
 
 def test_graph_refuses_partner_center_audience(sandbox) -> None:
