@@ -191,7 +191,12 @@ async def _serve(args: argparse.Namespace, faults: Faults) -> int:
         )
     )
     server = HttpsServer(sandbox.handle, tls.context)
-    port = await server.start(args.host, args.port)
+    try:
+        port = await server.start(args.host, args.port)
+    except OSError as exc:
+        sandbox.close()
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     sandbox.set_base_url(f"https://{host}:{port}")
     config_path = None

@@ -98,6 +98,20 @@ def test_main_returns_usage_exit_codes(tmp_path: Path, capsys) -> None:
     assert main(["--token-lifetime", "0"]) == 2
 
 
+def test_a_busy_port_is_a_clear_error(sandbox_process: SandboxProcess, tmp_path: Path) -> None:
+    port = sandbox_process.base_url.rsplit(":", 1)[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--state-dir", str(tmp_path), "--port", port],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
 def test_bad_fault_option_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sandbox", "--state-dir", str(tmp_path), "--error-rate", "2"],
