@@ -420,7 +420,7 @@ async def send(web: WebApp, request: Request, ctx: _Context) -> Response:
         web.sender.start(SendRequest(
             upload_id=upload.id, store_path=web.store.path, mapping=kind.path,
             source=web.input_path(upload), output_dir=web.uploads_dir / upload.id / "results",
-            config=web.config.config, resend=resend,
+            config=web.config.config, resend=resend, filename=upload.filename,
         ))
     return web.finish(ctx, RedirectResponse(f"/uploads/{upload.id}", status_code=303))
 

@@ -167,6 +167,8 @@ class SendRequest:
     output_dir: Path
     config: Path | None
     resend: bool
+    filename: str
+    """The uploaded file's own name, shown in messages instead of the stored one."""
 
 
 async def run_send(request: SendRequest, store: WebStore) -> None:
@@ -189,6 +191,8 @@ async def run_send(request: SendRequest, store: WebStore) -> None:
         return
     message = str(result) if isinstance(result, RefsyncError) else (
         f"the send stopped: {type(result).__name__}: {result}")
+    message = message.replace(str(request.source), request.filename)
+    message = message.replace(request.source.name, request.filename)
     store.finish(request.upload_id, state=UploadState.FAILED, counts={}, result_file=None,
                  message=redact(message))
 

@@ -36,5 +36,6 @@ async def test_org_invites_without_a_partner_center_sign_in_fail_clearly(
     assert upload.state is UploadState.FAILED
     assert upload.message
     assert "sign" in upload.message.lower() or "token" in upload.message.lower()
+    assert "input.xlsx" not in upload.message
     done = await client.get(page.url.path)
     assert 'id="message"' in done.text
