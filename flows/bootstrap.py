@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from connectors.auth import auth_for_target
 from connectors.destinations import open_destination
@@ -96,7 +97,7 @@ async def open_sync_job(params: SyncParameters, *,
             since = ledger.watermark(spec.name)
         location = params.source_location()
         source = open_source(spec.source, location, since=since, until=params.until,
-                             key_column=spec.key)
+                             key_column=spec.source_key_column)
         out = output_dir_for(settings, params)
         token_http = build_client(settings)
         stack.callback(token_http.close)
@@ -138,6 +139,26 @@ class _NoWriteBack:
         return None
 
 
+class _AfterReading:
+    """Holds results until the source is read to the end, then writes them all.
+
+    SQLite cannot commit a write while a read cursor is open on the same file, and the source
+    streams the CRM table with one; server databases need no such wait.
+    """
+
+    def __init__(self, inner: WriteBack) -> None:
+        self._inner = inner
+        self._held: list[RowResult] = []
+
+    def write(self, results: Sequence[RowResult]) -> None:
+        self._held.extend(results)
+
+    def close(self) -> None:
+        self._inner.write(self._held)
+        self._held = []
+        self._inner.close()
+
+
 def _open_writeback(spec: MappingSpec, location: str, source: Source, out: Path) -> WriteBack:
     """The write-back the mapping asks for: a results copy for spreadsheets, UPDATEs for SQL."""
     chosen = spec.write_back
@@ -145,7 +166,11 @@ def _open_writeback(spec: MappingSpec, location: str, source: Source, out: Path)
         if chosen is None:
             return _NoWriteBack()
         columns = _columns(SQL_COLUMNS, chosen)
-        return open_writeback(spec.source, location, columns=columns, side_table=chosen.table)
+        writeback = open_writeback(spec.source, location, columns=columns,
+                                   side_table=chosen.table)
+        if sa.engine.make_url(location).get_backend_name() == "sqlite":
+            return _AfterReading(writeback)
+        return writeback
     spreadsheet_columns = _columns(SPREADSHEET_COLUMNS, chosen) if chosen else None
     assert isinstance(source, WorkbookSource | CsvSource)
     return open_writeback(spec.source, location, output_dir=out, columns=spreadsheet_columns,

@@ -29,7 +29,7 @@ from flows.bootstrap import SyncJob, incremental, open_sync_job, result_paths
 from flows.parameters import SyncParameters, parse_parameters
 from refsync.engine import SyncRun
 from refsync.records import Outcome, RowResult
-from refsync.reports import RunReport, publish, render_summary_table
+from refsync.reports import RunReport, publish, render_markdown, render_summary_table
 from refsync.watermarks import advanced_watermark
 
 _ALERTING = (Outcome.FAILED, Outcome.REJECTED)
@@ -112,6 +112,10 @@ async def run_sync(job: SyncJob, *, after_chunk: ChunkHook | None = None,
         if not stopped:
             await aupdate_progress_artifact(progress, 100.0)
         status = "stopped" if stopped else "completed"
+    except BaseException:
+        # A fatal error (401/403, a refused input) still leaves a report of the rows done.
+        publish(_report(job, results, complete=False), job.output_dir)
+        raise
     finally:
         counts = Counter(r.outcome.value for r in results)
         with job.ledger.unit() as unit:
@@ -122,18 +126,20 @@ async def run_sync(job: SyncJob, *, after_chunk: ChunkHook | None = None,
                     previous=job.since)
                 if mark is not None:
                     unit.set_watermark(spec.name, mark, run_id=job.run.run_id)
-    report = RunReport(provenance=job.provenance, finished_at=datetime.now(UTC),
-                       results=tuple(sorted(results, key=lambda r: r.row_number)))
+    report = _report(job, results, complete=not stopped)
     paths = publish(report, job.output_dir)
     summary = render_summary_table(report)
-    await acreate_markdown_artifact(
-        key="refsync-run-summary",
-        markdown=f"# refsync run `{job.run.run_id}`\n\n```\n{summary}\n```\n",
-        description="counts per outcome",
-    )
+    await acreate_markdown_artifact(key="refsync-run-summary", markdown=render_markdown(report),
+                                    description="counts per outcome")
     return RunOutcome(run_id=job.run.run_id, counts=dict(counts), summary=summary,
                       report_paths=paths, result_paths=result_paths(job.writeback),
                       requests_sent=job.run.requests_sent, stopped=stopped)
+
+
+def _report(job: SyncJob, results: Sequence[RowResult], *, complete: bool) -> RunReport:
+    return RunReport(provenance=job.provenance, finished_at=datetime.now(UTC),
+                     results=tuple(sorted(results, key=lambda r: r.row_number)),
+                     complete=complete)
 
 
 @flow(name="sync-referrals", log_prints=False)
