@@ -3,8 +3,9 @@
 import os
 import tempfile
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from entrypoints.cli import apply_prefect_defaults
+
+apply_prefect_defaults()
 # Prefect's temporary server keeps its SQLite database under PREFECT_HOME: one per test session,
 # so that parallel sessions and the developer's own profile never share (or lock) it.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="refsync-prefect-"))
