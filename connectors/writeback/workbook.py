@@ -4,9 +4,10 @@ The input file is never modified. On :meth:`SpreadsheetWriteBack.close` the inpu
 with the very reader (and header row) the run used, and written out as:
 
 * ``<stem>-results.xlsx`` (for .xlsx/.xlsm input; the data sheet's values, formulas' cached
-  values, no macros) or ``<stem>-results.csv`` (same delimiter, UTF-8 with BOM so Excel opens it
-  right), with the write-back columns appended to the header row, or filled in place when the
-  input already has a column of that name (a results copy fed back in);
+  values, no macros; streamed by :mod:`connectors.writeback._xlsx`) or ``<stem>-results.csv``
+  (same delimiter, UTF-8 with BOM so Excel opens it right), with the write-back columns
+  appended to the header row, or filled in place when the input already has a column of that
+  name (a results copy fed back in);
 * ``<stem>-success.csv``: row number, referral id, status, sync time, then the row's own cells;
 * ``<stem>-error.csv``: row number, status, error, then the row's own cells.
 
@@ -20,18 +21,17 @@ from __future__ import annotations
 import csv
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from connectors.sources.delimited import CsvSource
 from connectors.sources.workbook import WorkbookSource
+from connectors.writeback._xlsx import SheetWriter
 from connectors.writeback.columns import (
     FAILURE,
     SPREADSHEET_COLUMNS,
@@ -152,11 +152,8 @@ class SpreadsheetWriteBack:
             os.replace(temp, final)
 
     def _temp(self, final: Path) -> Path:
-        handle, name = tempfile.mkstemp(
-            prefix=f".{final.stem}-", suffix=final.suffix, dir=self.output_dir
-        )
-        os.close(handle)
-        return Path(name)
+        """A hidden sibling of ``final``; created by its writer, so the umask applies."""
+        return final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
 
     def _row_values(self, result: RowResult, now: datetime) -> list[Any]:
         return [
@@ -223,8 +220,7 @@ class _copy_writer:
         self.next_row = 1
         self._csv: Any = None
         self._file: IO[str] | None = None
-        self._book: Workbook | None = None
-        self._sheet: Any = None
+        self._sheet: SheetWriter | None = None
 
     def __enter__(self) -> Callable[[int, list[Any]], None]:
         if isinstance(self.source, CsvSource):
@@ -233,8 +229,7 @@ class _copy_writer:
                 self._file, delimiter=self.source.delimiter, lineterminator="\r\n"
             )
         else:
-            self._book = Workbook(write_only=True)
-            self._sheet = self._book.create_sheet(_sheet_title(self.source.sheet_name))
+            self._sheet = SheetWriter(self.path, _sheet_title(self.source.sheet_name))
         return self.write
 
     def write(self, number: int, cells: list[Any]) -> None:
@@ -247,20 +242,17 @@ class _copy_writer:
         if self._csv is not None:
             self._csv.writerow([_text(v) for v in cells])
         else:
-            self._sheet.append([_cell(v) for v in _trim(cells)])
+            assert self._sheet is not None
+            self._sheet.append([_cell(v) for v in cells])
 
     def __exit__(self, *exc: object) -> None:
         if self._file is not None:
             self._file.close()
-        if self._book is not None and exc[0] is None:
-            self._book.save(self.path)
-
-
-def _trim(cells: list[Any]) -> Iterator[Any]:
-    end = len(cells)
-    while end and (cells[end - 1] is None or cells[end - 1] == ""):
-        end -= 1
-    return iter(cells[:end])
+        if self._sheet is not None:
+            if exc[0] is None:
+                self._sheet.close()
+            else:
+                self._sheet.abort()
 
 
 def _sheet_title(name: str) -> str:

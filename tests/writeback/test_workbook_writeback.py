@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,24 @@ def test_xlsm_input_gets_an_xlsx_copy_and_an_offset_table_keeps_its_place(tmp_pa
     assert [c.value for c in result[3]] == [None, None, "Lead Id", "Company", "ReferralId",
                                             "Status", "SyncedAt", "Error"]
     assert [c.value for c in result[4]][2:6] == ["L-1", "Contoso", "ref-1", "created"]
+
+
+def test_a_failure_while_writing_leaves_no_file_behind(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = open_source(SpreadsheetSourceSpec(), workbook, key_column="Lead Id")
+    rows = source.rows
+
+    def broken() -> Iterator[tuple[int, list[object]]]:
+        for n, (number, cells) in enumerate(rows()):
+            if n == 4:
+                raise OSError("disk full")
+            yield number, cells
+
+    monkeypatch.setattr(source, "rows", broken)
+    out = tmp_path / "out"
+    writeback = SpreadsheetWriteBack(source, out)
+    writeback.write(results())
+    with pytest.raises(OSError, match="disk full"):
+        writeback.close()
+    assert list(out.iterdir()) == []
