@@ -11,6 +11,9 @@ Run: ``.venv/bin/python bench/bench_sources.py [--rows N] [--cache DIR] [--skip-
    SQL source in chunks of 10,000 rows, in a child process whose peak RSS is read from
    ``/proc/self/status`` (VmHWM; goal: under 1 GB).
 
+3. **write-back**: the results copy and success/error CSVs of the same 1,000,000-row export
+   (``close()`` of the spreadsheet write-back), wall and CPU time.
+
 Prints a table and writes ``bench/results/sources.json``.
 """
 
@@ -287,6 +290,35 @@ def bench_xlsx(cache: Path, rows: int, repeats: int, chunk_size: int) -> dict[st
     }
 
 
+def bench_writeback(cache: Path, rows: int, chunk_size: int) -> dict[str, object]:
+    """The results copy plus success/error CSVs for every row of the 1M-row export."""
+    import shutil
+    import tempfile
+
+    from connectors.sources import SqlSource, open_source
+    from connectors.writeback import SpreadsheetWriteBack
+    from refsync.records import Outcome, RowResult
+    from refsync.source_spec import SpreadsheetSourceSpec
+
+    path = cached_xlsx(cache, rows)
+    out = Path(tempfile.mkdtemp(prefix="refsync-bench-writeback-"))
+    try:
+        source = open_source(SpreadsheetSourceSpec(), path, key_column="Email")
+        assert not isinstance(source, SqlSource)
+        writeback = SpreadsheetWriteBack(source, out)
+        for chunk in source.chunks(chunk_size):
+            writeback.write([
+                RowResult(int(n), None, Outcome.CREATED, remote_id=f"ref-{n}") for n in chunk.index
+            ])
+        wall, cpu = time.perf_counter(), time.process_time()
+        writeback.close()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        copy_bytes = writeback.files.copy.stat().st_size
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"rows": rows, "close_s": wall, "close_cpu_s": cpu, "copy_bytes": copy_bytes}
+
+
 _STREAM_CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
@@ -376,6 +408,7 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=10_000)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-xlsx", action="store_true")
+    parser.add_argument("--skip-writeback", action="store_true")
     args = parser.parse_args()
     results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}}
     table = []
@@ -392,6 +425,13 @@ def main() -> None:
             ("xlsx: ratio vs iter_rows, wall (goal <= 1.5)", f"{xlsx['ratio_vs_iter_rows']:.2f}x"),
             ("xlsx: ratio vs iter_rows, CPU", f"{xlsx['ratio_vs_iter_rows_cpu']:.2f}x"),
             ("xlsx: ratio vs to_python, wall", f"{xlsx['ratio_vs_to_python']:.2f}x"),
+        ]
+    if not args.skip_writeback:
+        wb = bench_writeback(args.cache, args.rows, args.chunk_size)
+        results["writeback"] = wb
+        table += [
+            ("write-back: results copy + CSVs (wall / CPU)",
+             f"{wb['close_s']:.2f} s / {wb['close_cpu_s']:.2f} s"),
         ]
     if not args.skip_postgres:
         pg = bench_postgres(args.rows, args.chunk_size)
