@@ -119,7 +119,11 @@ class AdaptiveLimiter:
                 self._successes = 0
             elif latency is not None:
                 self._observe(latency)
-            self._changed.notify_all()
+            # Wake only as many senders as there are free slots: a chunk has hundreds waiting,
+            # and waking all of them on every release costs quadratic time.
+            free = self.limit - self.in_flight
+            if free > 0:
+                self._changed.notify(free)
 
     def _observe(self, latency: float) -> None:
         if self._baseline is None:

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         default=Path(".refsync/runs"), description="Where result workbooks and reports go."
     )
     max_concurrency: int = Field(default=8, ge=1, le=256)
+    max_requests_per_second: float | None = Field(
+        default=None, gt=0,
+        description="Pace requests evenly at this rate (a known API limit); none: adapt only.",
+    )
     request_timeout_s: float = Field(default=30.0, gt=0)
     retry_budget: int = Field(default=1000, ge=0, description="Retries allowed per run.")
 
