@@ -77,6 +77,8 @@ def plan_row(row: MappedRow, entry: Entry | None, policy: UpdatePolicy) -> Plann
                               reason=f"{what} and unchanged since{detail}")
         if entry.remote_id is None:
             return PlannedRow(row, Action.CREATE, entry)
+    elif policy.resend and policy.patchable is None:
+        return PlannedRow(row, Action.CREATE, entry, reason="resend requested")
     elif row.payload_hash == entry.synced_hash:
         return PlannedRow(row, Action.SKIP, entry)
     return _plan_change(row, entry, policy)
