@@ -167,7 +167,12 @@ async def backfill_partition(
     ledger = Ledger.open(settings.ledger_url)
     try:
         state = BackfillState(ledger.engine)
-        if state.partition(backfill, partition).state is PartitionState.DONE:
+        try:
+            recorded = state.partition(backfill, partition)
+        except LookupError as exc:
+            raise ConfigurationError(f"{exc}: partitions are registered by the backfill flow; "
+                                     "run that rather than a partition on its own") from exc
+        if recorded.state is PartitionState.DONE:
             return Completed(message="partition already done", data=None)
         start = ledger.watermark(checkpoint_name(backfill, partition))
         spend = (_DailySpend(state, backfill, api_budget_per_day, chunk_size)

@@ -129,3 +129,16 @@ def test_refsync_backfill_of_a_spreadsheet_mapping_is_a_configuration_error(
     assert code == 2
     assert "cannot be backfilled" in out
     assert sandbox.stats()["objects"]["referral"] == 0
+
+
+@pytest.mark.anyio
+async def test_a_partition_of_an_unknown_backfill_is_a_configuration_error(
+        flow_config: Path, tmp_path: Path) -> None:
+    from flows.backfill import backfill_partition
+    from refsync.errors import ConfigurationError
+
+    crm = f"sqlite:///{tmp_path / 'crm.db'}"
+    since, until = make_leads(crm, 3)
+    with pytest.raises(ConfigurationError, match="registered by the backfill flow"):
+        await backfill_partition(mapping=str(MAPPING), source=crm, backfill="nope", partition=0,
+                                 since=since, until=until, config=str(flow_config))
