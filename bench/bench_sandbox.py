@@ -5,7 +5,8 @@ Starts ``python -m sandbox`` as a subprocess (as the tests do), then drives
 reports creates/s and latency percentiles for each concurrency. The goal (issue 3) is that the
 sandbox is never the pipeline's bottleneck: at least 1,000 creates/s on this machine.
 
-Run: ``.venv/bin/python bench/bench_sandbox.py [--creates N] [--concurrency 1,8,32]``
+Run: ``.venv/bin/python bench/bench_sandbox.py [--creates N] [--concurrency 8,32]
+[--clients httpx,raw] [--processes 1,2]`` (connections are per client process).
 Writes ``bench/results/sandbox.json``.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import platform
 import ssl
@@ -112,50 +114,86 @@ async def _raw_worker(
         writer.close()
 
 
-async def _run(
-    base_url: str, ca: str, token: str, creates: int, concurrency: int, pid: int, client: str
-) -> dict[str, Any]:
-
+async def _load(
+    base_url: str, ca: str, token: str, count: int, concurrency: int, client: str
+) -> tuple[list[float], list[int]]:
+    """Send ``count`` creates over ``concurrency`` keep-alive connections."""
     context = ssl.create_default_context(cafile=ca)
+    latencies: list[float] = []
+    failures: list[int] = []
+    per_client = count // concurrency
+    if client == "raw":
+        await asyncio.gather(
+            *(
+                _raw_worker(base_url, context, token, per_client, latencies, failures)
+                for _ in range(concurrency)
+            )
+        )
+        return latencies, failures
     headers = {"authorization": f"Bearer {token}"}
     clients = [
         httpx.AsyncClient(base_url=base_url, verify=context, headers=headers, timeout=60)
         for _ in range(concurrency)
     ]
-    latencies: list[float] = []
-    failures: list[int] = []
     try:
-        # one warm-up request per client so TLS handshakes are not timed
-        await asyncio.gather(*(c.get("/_sandbox/faults") for c in clients))
-        per_client = creates // concurrency
-        cpu_before = _cpu_seconds(pid)
-        started = time.perf_counter()
-        if client == "httpx":
-            await asyncio.gather(*(_worker(c, per_client, latencies, failures) for c in clients))
-        else:
-            await asyncio.gather(
-                *(
-                    _raw_worker(base_url, context, token, per_client, latencies, failures)
-                    for _ in clients
-                )
-            )
-        elapsed = time.perf_counter() - started
-        server_cpu = _cpu_seconds(pid) - cpu_before
+        await asyncio.gather(*(_worker(c, per_client, latencies, failures) for c in clients))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
-    done = per_client * concurrency
+    return latencies, failures
+
+
+def _child(job: tuple[Any, ...], barrier: Any, results: Any) -> None:
+    """One load-generating process: wait for the start signal, load, report."""
+    barrier.wait()
+    results.put(asyncio.run(_load(*job)))
+
+
+def _run(
+    base_url: str,
+    ca: str,
+    token: str,
+    creates: int,
+    concurrency: int,
+    pid: int,
+    client: str,
+    processes: int,
+) -> dict[str, Any]:
+    """Run one configuration from ``processes`` client processes started together."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes + 1)
+    results = ctx.Queue()
+    per_process = creates // processes
+    job = (base_url, ca, token, per_process, concurrency, client)
+    children = [ctx.Process(target=_child, args=(job, barrier, results)) for _ in range(processes)]
+    for child in children:
+        child.start()
+    barrier.wait()
+    cpu_before = _cpu_seconds(pid)
+    started = time.perf_counter()
+    latencies: list[float] = []
+    failures: list[int] = []
+    for _ in children:
+        got_latencies, got_failures = results.get(timeout=600)
+        latencies += got_latencies
+        failures += got_failures
+    elapsed = time.perf_counter() - started
+    server_cpu = _cpu_seconds(pid) - cpu_before
+    for child in children:
+        child.join()
+    done = len(latencies)
     ordered = sorted(latencies)
     return {
         "client": client,
+        "processes": processes,
         "concurrency": concurrency,
         "creates": done,
         "failures": len(failures),
         "seconds": round(elapsed, 3),
         "creates_per_s": round(done / elapsed, 1),
-        "server_cpu_ms_per_create": round(server_cpu * 1000 / done, 3),
-        "server_capacity_per_cpu_s": round(done / server_cpu, 1) if server_cpu else None,
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2),
+        "server_cpu_ms_per_create": round(server_cpu * 1000 / done, 3),
+        "server_capacity_per_cpu_s": round(done / server_cpu, 1) if server_cpu else None,
     }
 
 
@@ -164,9 +202,11 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=4000, help="creates per run")
     parser.add_argument("--concurrency", default="8,32", help="client counts to try")
     parser.add_argument("--clients", default="httpx,raw", help="httpx and/or raw")
+    parser.add_argument("--processes", default="1", help="client process counts to try, e.g. 1,2")
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
     kinds = args.clients.split(",")
+    process_counts = [int(x) for x in args.processes.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         proc = launch_sandbox(Path(tmp) / "state", "--seed", "1", cwd=ROOT)
@@ -174,30 +214,34 @@ def main() -> None:
             with proc.client() as admin:
                 token = admin.post("/_sandbox/token", json={"scope": PC_SCOPE}).json()
                 for kind in kinds:
-                    for level in levels:
-                        admin.post("/_sandbox/reset")
-                        run = _run(
-                            proc.base_url,
-                            str(proc.ca_path),
-                            token["access_token"],
-                            args.creates,
-                            level,
-                            proc.process.pid,
-                            kind,
-                        )
-                        rows.append(asyncio.run(run))
+                    for processes in process_counts:
+                        for level in levels:
+                            admin.post("/_sandbox/reset")
+                            rows.append(
+                                _run(
+                                    proc.base_url,
+                                    str(proc.ca_path),
+                                    token["access_token"],
+                                    args.creates,
+                                    level,
+                                    proc.process.pid,
+                                    kind,
+                                    processes,
+                                )
+                            )
                 stored = admin.get("/_sandbox/stats").json()["objects"]["referral"]
             listing = _list_all(proc, token["access_token"])
         finally:
             proc.stop()
     header = (
-        f"{'client':>6} {'conns':>5} {'creates':>7} {'fail':>4} {'seconds':>7} "
+        f"{'client':>6} {'procs':>5} {'conns':>5} {'creates':>7} {'fail':>4} {'seconds':>7} "
         f"{'creates/s':>9} {'p50 ms':>7} {'p95 ms':>7} {'srv cpu ms':>10} {'srv cap/s':>9}"
     )
     print(header)
     for row in rows:
         print(
-            f"{row['client']:>6} {row['concurrency']:>5} {row['creates']:>7} "
+            f"{row['client']:>6} {row['processes']:>5} {row['concurrency']:>5} "
+            f"{row['creates']:>7} "
             f"{row['failures']:>4} {row['seconds']:>7} {row['creates_per_s']:>9} "
             f"{row['p50_ms']:>7} {row['p95_ms']:>7} {row['server_cpu_ms_per_create']:>10} "
             f"{row['server_capacity_per_cpu_s']:>9}"
