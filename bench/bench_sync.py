@@ -72,6 +72,9 @@ async def engine_run(config: Path, mapping: Path, crm: str) -> dict[str, Any]:
             for result in await job.run.process(frame):
                 outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
                 rows += 1
+        for result in await job.run.finish():
+            outcomes[result.outcome.value] = outcomes.get(result.outcome.value, 0) + 1
+            rows += 1
         elapsed = time.perf_counter() - started
         requests = job.run.requests_sent
     return {"rows": rows, "seconds": round(elapsed, 2), "rows_per_s": round(rows / elapsed, 1),

@@ -104,6 +104,7 @@ class SyncRun:
         self._seen: dict[str, int] = {}
         self._preview_seen: dict[str, int] = {}
         self._deferred: list[MappedRow] = []
+        self._unresolved: list[MappedRow] = []
         self._intent_at = clock()
         self._expected = expected_plan
         self.requests_sent = 0
@@ -151,14 +152,22 @@ class SyncRun:
         return settled, [plan_row(r, entries.get(r.key or ""), self.policy) for r in candidates]
 
     async def finish(self) -> list[RowResult]:
-        """Sync the rows deferred because another worker held their keys, waiting for them."""
-        rows, self._deferred = self._deferred, []
+        """Settle what the chunks left: uncertain creates, and keys other workers held.
+
+        Uncertain creates of the whole run are looked up together here, with one listing of
+        what was created since the earliest of them, instead of one listing per chunk. Their
+        keys, and those another worker held, are locked again (waiting this time) and planned
+        afresh, since the ledger may have moved on meanwhile.
+        """
+        rows = self._deferred + self._unresolved
+        self._deferred, self._unresolved = [], []
         if not rows:
             return []
         keys = [row.key for row in rows if row.key is not None]
         held = self.locks.acquire(keys, self.options.lock_wait_s)
         try:
-            results = await self._sync([row for row in rows if row.key in held])
+            results = await self._sync([row for row in rows if row.key in held],
+                                       settle_uncertain=True)
         finally:
             self.locks.release(held)
         results.extend(
@@ -182,7 +191,10 @@ class SyncRun:
                                 error=f"key {row.key!r} already on row {first}; sent once")
         return None
 
-    async def _sync(self, rows: list[MappedRow]) -> list[RowResult]:
+    async def _sync(self, rows: list[MappedRow], *, settle_uncertain: bool = False
+                    ) -> list[RowResult]:
+        """Plan and send ``rows`` (their keys held). Uncertain creates are left to
+        :meth:`finish` unless ``settle_uncertain``."""
         if not rows:
             return []
         entries = self.ledger.entries(self.target, [r.key for r in rows if r.key])
@@ -200,14 +212,17 @@ class SyncRun:
                                             error=item.reason if outcome is Outcome.HELD
                                             else None))
             elif item.action is Action.RESOLVE:
-                to_resolve.append(item)
+                if settle_uncertain:
+                    to_resolve.append(item)
+                else:
+                    self._unresolved.append(item.row)
             else:
                 sends.append(item)
         resolution = await self._resolve(to_resolve)
         results.extend(resolution.results)
         updates.extend(resolution.updates)
         sends.extend(resolution.recreate)
-        sent_results, sent_updates = await self._send(sends)
+        sent_results, sent_updates = await self._send(sends, settle_uncertain=settle_uncertain)
         results.extend(sent_results)
         updates.extend(sent_updates)
         now = self._clock()
@@ -253,8 +268,10 @@ class SyncRun:
             resolution.results.append(self._result(item.row, Outcome.CREATED, remote=remote))
         return resolution
 
-    async def _send(self, items: list[PlannedRow]) -> tuple[list[RowResult], list[EntryUpdate]]:
-        """Send creates and updates; resolve uncertain creates between rounds."""
+    async def _send(self, items: list[PlannedRow], *, settle_uncertain: bool
+                    ) -> tuple[list[RowResult], list[EntryUpdate]]:
+        """Send creates and updates; resolve uncertain creates between rounds, or leave them
+        (still ``pending``) to :meth:`finish`."""
         results: list[RowResult] = []
         updates: list[EntryUpdate] = []
         pending = items
@@ -274,6 +291,9 @@ class SyncRun:
                 results.append(result)
                 updates.append(update)
             if not uncertain:
+                return results, updates
+            if not settle_uncertain:
+                self._unresolved.extend(item.row for item in uncertain)
                 return results, updates
             resolution = await self._resolve(
                 [replace(i, entry=self._pending_entry(i)) for i in uncertain])
