@@ -5,8 +5,8 @@
   ``refsync-process`` work pool, and the backfill deployments of prefect.yaml deployed with
   ``python -m flows.deployments`` (see there why not ``prefect deploy``).
 - ``start_worker`` (function): a factory of ``prefect worker start --pool refsync-process
-  --type process`` subprocesses, ready when they log that they started; all are stopped (with
-  their flow runs) when the test ends.
+  --type process --limit 3`` subprocesses, ready when they log that they started; all are
+  stopped (with their flow runs) when the test ends.
 
 Every line the server and the workers print goes to one queue (``prefect_server.lines``), so a
 test can wait for a log line of any of them.
@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 POOL = "refsync-process"
 START_TIMEOUT_S = 120.0
+WORKER_LIMIT = 3
+"""Flow runs one worker runs at once: a backfill (1 + 4 flow runs) needs both workers."""
 
 
 @dataclass
@@ -147,7 +149,7 @@ def start_worker(prefect_server: PrefectServer,
 
     def start(name: str) -> Child:
         worker = Child(name, [PREFECT, "worker", "start", "--pool", POOL, "--type", "process",
-                              "--name", name],
+                              "--name", name, "--limit", str(WORKER_LIMIT)],
                        env=prefect_server.env, cwd=ROOT, log_dir=tmp_path,
                        lines=prefect_server.lines)
         started.append(worker)
