@@ -91,6 +91,7 @@ async def run_sync(job: SyncJob, *, after_chunk: ChunkHook | None = None,
     watermarks: dict[int, Any] = {}
     status = "failed"
     stopped = False
+    read = 0
     try:
         for frame in job.source.chunks(job.params.chunk_size):
             if incremental(spec) and spec.watermark in frame.columns:
@@ -98,8 +99,10 @@ async def run_sync(job: SyncJob, *, after_chunk: ChunkHook | None = None,
             chunk_results = await sync_chunk(job.run, frame)
             job.writeback.write(chunk_results)
             results.extend(chunk_results)
+            read += len(frame)
             done = len(results)
-            logger.info("%d rows done (%d requests)", done, job.run.requests_sent)
+            logger.info("%d rows read, %d settled (%d requests)", read, done,
+                        job.run.requests_sent)
             if total:
                 await aupdate_progress_artifact(progress, min(100.0, 100.0 * done / total))
             if after_chunk is not None and not await after_chunk(frame, chunk_results):

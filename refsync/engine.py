@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import pandas as pd
@@ -52,7 +52,6 @@ class RunOptions:
     retry_budget: int = 1000
     retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
     resolve_rounds: int = 3
-    resolve_skew: timedelta = timedelta(minutes=5)
     lock_wait_s: float = 300.0
     resend: bool = False
     gate: Callable[[], Awaitable[None]] | None = None
@@ -241,7 +240,8 @@ class SyncRun:
         if not items:
             return resolution
         intents = [i.entry.intent_at for i in items if i.entry and i.entry.intent_at]
-        since = min(intents, default=self._clock()) - self.options.resolve_skew
+        # The destination widens the window by its own allowance for the remote clock.
+        since = min(intents, default=self._clock())
         keys = [i.key for i in items]
         (lookup,) = await execute([keys], lambda k: self.destination.resolve(k, since),
                                   limiter=self.limiter, budget=self.budget,

@@ -23,7 +23,9 @@ that Microsoft support asks for; never a header or a token.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,7 @@ from refsync.errors import (
     TransientError,
     UncertainOutcome,
 )
+from refsync.executor import RetryPolicy
 from refsync.records import JsonObject
 from refsync.secrets import redact
 
@@ -184,6 +187,31 @@ async def send(
         raise transport_error(exc, what=what, creates=creates) from exc
     raise_for_status(response, what=what, creates=creates, remote_id=remote_id)
     return response
+
+
+READ_ATTEMPTS = 6
+READ_POLICY = RetryPolicy(base_delay_s=0.2, max_delay_s=10.0)
+
+
+async def send_read(client: httpx.AsyncClient, url: str, *, what: str,
+                    policy: RetryPolicy = READ_POLICY, **kwargs: Any) -> httpx.Response:
+    """GET ``url``, retrying transient failures on the spot.
+
+    A read is safe to repeat, and a long listing (one page of a hundred failing) must not start
+    over from its first page: each page is retried by itself, with the engine's backoff, or after
+    exactly the server's ``Retry-After``.
+    """
+    rng = random.Random()
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            return await send(client, "GET", url, what=what, **kwargs)
+        except TransientError as exc:
+            if attempt == READ_ATTEMPTS:
+                raise
+            delay = exc.retry_after if exc.retry_after is not None else policy.backoff(attempt,
+                                                                                      rng)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def json_object(response: httpx.Response, *, what: str, creates: bool = False) -> JsonObject:

@@ -29,7 +29,7 @@ from refsync.errors import TransientError, UncertainOutcome
 from refsync.records import RemoteObject, Target
 from refsync.settings import Settings
 
-from ._http import field, json_object, parse_datetime, request_id, send
+from ._http import field, json_object, parse_datetime, request_id, send, send_read
 
 __all__ = ["PAGE_SIZE", "LegacyReferrals", "key_of", "with_key_marker"]
 
@@ -131,8 +131,8 @@ class LegacyReferrals:
         headers: dict[str, str] = {}
         seen: set[str] = set()
         for _ in range(_MAX_PAGES):
-            response = await send(self._client, "GET", url, what=what, params=params,
-                                  headers=headers)
+            response = await send_read(self._client, url, what=what, params=params,
+                                       headers=headers)
             body = json_object(response, what=what)
             items = field(body, "items")
             if not isinstance(items, list):

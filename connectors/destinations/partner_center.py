@@ -26,7 +26,7 @@ from refsync.errors import RejectedError, TransientError, UncertainOutcome
 from refsync.records import JsonPatch, RemoteObject, Target
 from refsync.settings import Settings
 
-from ._http import field, json_object, parse_datetime, request_id, send
+from ._http import field, json_object, parse_datetime, request_id, send, send_read
 
 __all__ = ["CLOCK_SKEW", "PartnerCenterReferrals"]
 
@@ -156,7 +156,7 @@ class PartnerCenterReferrals:
         for _ in range(_MAX_PAGES):
             if url is None:
                 return
-            response = await send(self._client, "GET", url, what=what, params=query)
+            response = await send_read(self._client, url, what=what, params=query)
             body = json_object(response, what=what)
             items = field(body, "value")
             if not isinstance(items, list):

@@ -190,3 +190,23 @@ async def test_get_of_a_missing_referral_is_rejected(settings: Settings) -> None
             await PartnerCenterReferrals(client, settings).get("r/../x")
     assert info.value.code == "itemNotFound"
     assert recorder.requests[0].url.raw_path.endswith(b"/referrals/r%2F..%2Fx")
+
+
+@pytest.mark.anyio
+async def test_a_failing_page_is_retried_alone_not_the_whole_listing(settings: Settings) -> None:
+    failures = {"left": 1}
+
+    def flaky_second_page(request: httpx.Request) -> httpx.Response:
+        if "skiptoken" in str(request.url) and failures["left"]:
+            failures["left"] -= 1
+            return httpx.Response(503, json={"error": {"code": "serviceUnavailable"}},
+                                  headers={"Retry-After": "0"})
+        return _two_pages(request)
+
+    recorder = Recorder(flaky_second_page)
+    async with recorder.client(settings) as client:
+        found = await PartnerCenterReferrals(client, settings).resolve(["CRM-3"], SINCE)
+    assert found["CRM-3"].id == "r3"
+    first_pages = [r for r in recorder.requests if "skiptoken" not in str(r.url)]
+    assert len(first_pages) == 1, "the first page was not fetched again"
+    assert len(recorder.requests) == 3

@@ -97,7 +97,7 @@ def test_a_backfill_killed_halfway_finishes_when_started_again_with_no_duplicate
 
     def halfway(source: str, line: str) -> bool:
         nonlocal done
-        if source in ("worker-c", "worker-d") and "rows done" in line:
+        if source in ("worker-c", "worker-d") and "rows read" in line:
             done += 250  # one chunk of one partition
         return done >= rows // 3
 
