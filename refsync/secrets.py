@@ -16,14 +16,18 @@ _KEYED = re.compile(
     r"(?i)((?:client_secret|access_token|refresh_token|id_token|password|assertion)"
     r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
 )
+# user:password@ inside a URL (a database URL in a source description or an error message).
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@")
 MASK = "***"
 
 
 def redact(text: str, known_secrets: Iterable[str] = ()) -> str:
-    """Return ``text`` with bearer tokens, JWTs, ``key=value`` secrets and known values masked."""
+    """Return ``text`` with bearer tokens, JWTs, ``key=value`` secrets, URL passwords and known
+    values masked."""
     for secret in known_secrets:
         if secret:
             text = text.replace(secret, MASK)
+    text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
     text = _BEARER.sub(rf"\g<1>{MASK}", text)
     text = _JWT.sub(MASK, text)
     return _KEYED.sub(rf"\g<1>{MASK}", text)

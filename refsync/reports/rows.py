@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from refsync.records import Outcome, RowResult
-from refsync.secrets import MASK, redact
+from refsync.secrets import redact
 
 if TYPE_CHECKING:
     from refsync.reports.model import RunReport
@@ -42,8 +42,6 @@ COLUMNS: tuple[str, ...] = (
 # C0 controls (and DEL) other than tab, newline and carriage return: XML 1.0, and so xlsx, cannot
 # hold them, and they mean nothing to a reader.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# user:password@ inside a URL (a database URL in a source description or an error message).
-_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@")
 
 Scalar = str | int | float | bool | None
 
@@ -51,7 +49,6 @@ Scalar = str | int | float | bool | None
 def clean_text(text: str) -> str:
     """Text fit for any report: printable, with secrets and URL passwords masked."""
     text = _CONTROL.sub("\ufffd", text)
-    text = _URL_PASSWORD.sub(rf"\g<1>{MASK}@", text)
     return redact(text)
 
 
