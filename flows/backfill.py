@@ -220,6 +220,8 @@ async def _sync_partition(params: SyncParameters, state: BackfillState, backfill
                 written = mark
             state.update(backfill, partition, state=PartitionState.RUNNING, rows=len(frame),
                          requests=spent)
+            get_run_logger().info("backfill chunk done: partition %d, %d rows, checkpoint %s",
+                                  partition, len(frame), mark)
             notify(ProgressEvent(label=f"partition {partition}", rows=len(frame),
                                  requests=spent))
             if spend is None:

@@ -97,8 +97,8 @@ def test_a_backfill_killed_halfway_finishes_when_started_again_with_no_duplicate
 
     def halfway(source: str, line: str) -> bool:
         nonlocal done
-        if source in ("worker-c", "worker-d") and "rows read" in line:
-            done += 250  # one chunk of one partition
+        if source in ("worker-c", "worker-d") and "backfill chunk done" in line:
+            done += 250  # one chunk of one partition (flows/backfill.py logs it)
         return done >= rows // 3
 
     wait_for_line(prefect_server.lines, halfway, timeout_s=240, what="a third of the rows")
