@@ -3,8 +3,8 @@
 It is the sync machinery with an invitation mapping (Graph, GT365, or any other invitation target
 the mapping engine knows): the invitee's e-mail address is the key, so the ledger makes a second
 upload of the same sheet invite nobody twice. An invitation cannot be updated, so a row that
-changed after its invitee was invited is left alone unless ``resend`` asks to invite again
-(Graph sends the invitation anew; nobody gets a second guest account).
+changed after its invitee was invited is left alone too; ``resend`` invites every row of the
+sheet again (Graph sends the invitation anew; nobody gets a second guest account).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ async def bulk_invite(
     output_dir: str | None = None,
 ) -> State[RunOutcome]:
     """Invite every row of a spreadsheet as a guest; a row already invited is left alone
-    (``resend``: invited again when its row changed)."""
+    unless ``resend`` asks to invite again."""
     params = parse_parameters(SyncParameters, mapping=mapping, source=source, config=config,
                               resend=resend, chunk_size=chunk_size, output_dir=output_dir)
     spec = load_mapping(params.mapping)

@@ -18,8 +18,7 @@ from entrypoints.commands.progress import showing_progress
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Spreadsheet of invitees (.xlsx or .csv).")
 @config_option
-@click.option("--resend", is_flag=True,
-              help="Invite again those whose row changed since they were invited.")
+@click.option("--resend", is_flag=True, help="Invite again those already invited.")
 @click.option("--chunk-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the result workbook and the reports go.")
