@@ -33,6 +33,7 @@ _watermarks = cast(sa.Table, WatermarkRow.__table__)
 # Outcomes worth keeping in a key's history; "unchanged" and "filtered" would only repeat.
 _EVENT_OUTCOMES = frozenset(Outcome) - {Outcome.UNCHANGED, Outcome.FILTERED}
 _IN_CLAUSE_BATCH = 500
+_COUNTERS = frozenset({"key", "attempts"})  # bound separately in :meth:`LedgerUnit.record`
 
 
 class EntryState(StrEnum):
@@ -248,43 +249,75 @@ class LedgerUnit:
         stamp: RunStamp,
         at: datetime,
     ) -> None:
-        """Apply the outcomes of sent requests (one statement per row, one transaction)."""
+        """Apply the outcomes of sent requests, in one transaction.
+
+        Updates of the same shape go to the database together (one ``executemany`` each), so a
+        chunk costs a few round trips, not one per row. An entry that does not exist yet (none
+        should, every send has its intent recorded first) is inserted.
+        """
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for update in results:
-            values: dict[str, Any] = {
-                "state": update.state.value,
-                "run_id": stamp.run_id,
-                "mapping_name": stamp.mapping_name,
-                "mapping_checksum": stamp.mapping_checksum,
-                "updated_at": at,
-                "version": _entries.c.version + 1,
-                "attempts": _entries.c.attempts + update.attempts,
-                "last_error": update.error,
-            }
-            if update.payload_hash is not None:
-                values["payload_hash"] = update.payload_hash
-            if update.remote is not None:
-                values.update(remote_id=update.remote.id, etag=update.remote.etag,
-                              remote_status=update.remote.status)
-            if update.payload is not None:
-                values["remote_payload"] = canonical_json(update.payload).decode()
-            if update.state is EntryState.SYNCED:
-                values.update(intent_at=None, last_error=None)
-                if update.payload_hash is not None:
-                    values["synced_hash"] = update.payload_hash
-            if update.row_number is not None:
-                values["row_number"] = update.row_number
-            if update.source_id:
-                values["source_id"] = _encode_source_id(update.source_id)
-            result = self._conn.execute(
+            values = self._values(update, stamp=stamp, at=at)
+            groups.setdefault(tuple(sorted(values)), []).append(values)
+        for columns, rows in groups.items():
+            statement = (
                 sa.update(_entries)
-                .where(_entries.c.target == target, _entries.c.key == update.key)
-                .values(**values)
+                .where(_entries.c.target == target, _entries.c.key == sa.bindparam("b_key"))
+                .values({
+                    **{c: sa.bindparam(f"b_{c}") for c in columns if c not in _COUNTERS},
+                    "version": _entries.c.version + 1,
+                    "attempts": _entries.c.attempts + sa.bindparam("b_attempts"),
+                })
             )
-            if result.rowcount == 0:
-                self._conn.execute(sa.insert(_entries).values(
-                    target=target, key=update.key, created_at=at,
-                    **{**values, "version": 1, "attempts": update.attempts},
-                ))
+            params = [{"b_key": key, **{f"b_{c}": v for c, v in row.items()}}
+                      for row in rows for key in (row.pop("key"),)]
+            result = self._conn.execute(statement, params)
+            if result.rowcount == len(params):
+                continue
+            self._insert_missing(target, params, at=at)
+
+    def _insert_missing(self, target: str, params: list[dict[str, Any]], *, at: datetime
+                        ) -> None:
+        keys = [p["b_key"] for p in params]
+        present = {row.key for row in self._conn.execute(
+            sa.select(_entries.c.key).where(_entries.c.target == target,
+                                            _entries.c.key.in_(keys)))}
+        missing = [
+            {"target": target, "key": p["b_key"], "created_at": at, "version": 1,
+             **{name[2:]: value for name, value in p.items() if name != "b_key"}}
+            for p in params if p["b_key"] not in present
+        ]
+        if missing:
+            self._conn.execute(sa.insert(_entries), missing)
+
+    @staticmethod
+    def _values(update: EntryUpdate, *, stamp: RunStamp, at: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "key": update.key,
+            "state": update.state.value,
+            "run_id": stamp.run_id,
+            "mapping_name": stamp.mapping_name,
+            "mapping_checksum": stamp.mapping_checksum,
+            "updated_at": at,
+            "attempts": update.attempts,
+            "last_error": update.error,
+        }
+        if update.payload_hash is not None:
+            values["payload_hash"] = update.payload_hash
+        if update.remote is not None:
+            values.update(remote_id=update.remote.id, etag=update.remote.etag,
+                          remote_status=update.remote.status)
+        if update.payload is not None:
+            values["remote_payload"] = canonical_json(update.payload).decode()
+        if update.state is EntryState.SYNCED:
+            values.update(intent_at=None, last_error=None)
+            if update.payload_hash is not None:
+                values["synced_hash"] = update.payload_hash
+        if update.row_number is not None:
+            values["row_number"] = update.row_number
+        if update.source_id:
+            values["source_id"] = _encode_source_id(update.source_id)
+        return values
 
     def add_events(self, target: str, run_id: str, results: Iterable[RowResult],
                    *, at: datetime) -> None:

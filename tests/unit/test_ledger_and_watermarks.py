@@ -44,3 +44,18 @@ def test_the_ledger_keeps_the_watermark_type(tmp_path) -> None:  # type: ignore[
     assert ledger.watermark("n") == 42
     assert ledger.watermark("absent") is None
     ledger.close()
+
+
+def test_recording_an_outcome_for_a_key_without_an_entry_inserts_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from refsync.ledger import EntryState, EntryUpdate, Ledger, RunStamp
+    from refsync.records import RemoteObject
+
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'l.db'}")
+    with ledger.unit() as unit:
+        unit.record("t", [EntryUpdate("K", EntryState.SYNCED, payload_hash="h",
+                                      remote=RemoteObject(id="r1", status="Active"))],
+                    stamp=RunStamp("run", "m", "c"), at=t(1))
+    entry = ledger.entries("t", ["K"])["K"]
+    assert (entry.state, entry.remote_id, entry.synced_hash, entry.version) == (
+        EntryState.SYNCED, "r1", "h", 1)
+    ledger.close()
