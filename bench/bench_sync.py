@@ -122,7 +122,7 @@ def main() -> int:
 
         crm = f"sqlite:///{work / 'open.db'}"
         make_crm(crm, args.rows, seed=1)
-        open_config = tuned(config, "open", rate=None, concurrency=16)
+        open_config = tuned(config, "open", rate=None, concurrency=4)
         results["open_engine"] = asyncio.run(engine_run(open_config, mapping, crm))
         results["rerun_unchanged"] = asyncio.run(engine_run(open_config, mapping, crm))
         admin(proc, "POST", "reset")
