@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -20,8 +19,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["postgres_url", "mariadb_url"])
-def server_ledger_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    yield request.getfixturevalue(request.param)
+def server_ledger_url(request: pytest.FixtureRequest) -> str:
+    return str(request.getfixturevalue(request.param))
 
 
 def test_migrations_are_idempotent_and_concurrent_safe(server_ledger_url: str) -> None:
