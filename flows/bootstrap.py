@@ -61,6 +61,20 @@ class SyncJob:
     since: Any
 
 
+async def signed_in_destination(stack: AsyncExitStack, settings: Settings, target: str, *,
+                                transport: httpx.AsyncBaseTransport | None = None
+                                ) -> Destination:
+    """The target's API behind one shared, signed-in client; closed with ``stack``."""
+    token_http = build_client(settings)
+    stack.callback(token_http.close)
+    auth = auth_for_target(target, settings, http_client=token_http)
+    stack.callback(auth.token_source.close)
+    client = build_async_client(settings, correlation_id=new_correlation_id(), auth=auth,
+                                transport=transport)
+    await stack.enter_async_context(client)
+    return open_destination(target, client, settings)
+
+
 def incremental(spec: MappingSpec) -> bool:
     """Whether runs of this mapping read only rows past a stored watermark (SQL sources).
 
@@ -99,14 +113,8 @@ async def open_sync_job(params: SyncParameters, *,
         source = open_source(spec.source, location, since=since, until=params.until,
                              key_column=spec.source_key_column)
         out = output_dir_for(settings, params)
-        token_http = build_client(settings)
-        stack.callback(token_http.close)
-        auth = auth_for_target(spec.target.type, settings, http_client=token_http)
-        stack.callback(auth.token_source.close)
-        client = build_async_client(settings, correlation_id=new_correlation_id(), auth=auth,
-                                    transport=transport)
-        await stack.enter_async_context(client)
-        destination = open_destination(spec.target.type, client, settings)
+        destination = await signed_in_destination(stack, settings, spec.target.type,
+                                                  transport=transport)
         locks = ledger.key_locks()
         stack.callback(locks.close)
         run = SyncRun(

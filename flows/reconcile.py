@@ -26,13 +26,10 @@ from prefect.artifacts import acreate_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors.auth import auth_for_target
-from connectors.destinations import open_destination
-from connectors.http import build_async_client, build_client, new_correlation_id
 from connectors.sources import open_source
 from connectors.writeback.columns import SQL_COLUMNS, WriteBackColumns
 from connectors.writeback.sql import _PREFIX, SqlWriteBack
-from flows.bootstrap import open_sync_job, result_paths
+from flows.bootstrap import open_sync_job, result_paths, signed_in_destination
 from flows.parameters import SyncParameters, parse_parameters
 from refsync.errors import ConfigurationError
 from refsync.executor import AdaptiveLimiter, RetryBudget, execute
@@ -126,22 +123,17 @@ async def _open_job(params: ReconcileParameters, *,
         if params.source is not None:
             location = SyncParameters(mapping=params.mapping,
                                       source=params.source).source_location()
-            opened = open_source(spec.source, location, key_column=spec.key)
+            opened = open_source(spec.source, location, key_column=spec.source_key_column)
             stack.callback(opened.close)
             source = opened
-        token_http = build_client(settings)
-        stack.callback(token_http.close)
-        auth = auth_for_target(spec.target.type, settings, http_client=token_http)
-        stack.callback(auth.token_source.close)
-        client = build_async_client(settings, correlation_id=new_correlation_id(), auth=auth,
-                                    transport=transport)
-        await stack.enter_async_context(client)
-        destination = open_destination(spec.target.type, client, settings)
+        destination = await signed_in_destination(stack, settings, spec.target.type,
+                                                  transport=transport)
+        target = destination.target
         if not isinstance(destination, Listable):
             raise ConfigurationError(
                 f"target {spec.target.type.value} cannot list its objects: nothing to reconcile")
         yield _ReconcileJob(params=params, settings=settings, mapping=mapping, ledger=ledger,
-                            destination=destination, target=destination.target, source=source,
+                            destination=destination, target=target, source=source,
                             location=location)
 
 
