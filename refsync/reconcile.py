@@ -26,6 +26,7 @@ flow records (:func:`ledger_updates`) and writes back (:func:`status_results`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +51,10 @@ _SERVER_FIELDS = frozenset({
     "createdDateTime", "updatedDateTime", "acceptedDateTime", "closedDateTime", "links",
     "@odata.etag",
 })
+
+
+_TIMESTAMP = re.compile(
+    r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})?")
 
 
 class Category(StrEnum):
@@ -316,10 +321,10 @@ def field_drift(sent: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[FieldD
 
 
 def _same(before: Any, after: Any) -> bool:
+    if isinstance(before, bool) or isinstance(after, bool):  # True == 1 in Python, not in JSON
+        return type(before) is type(after) and before == after
     if before == after:
         return True
-    if isinstance(before, bool) or isinstance(after, bool):
-        return False
     if isinstance(before, int | float) and isinstance(after, int | float):
         return float(before) == float(after)
     if isinstance(before, str) and isinstance(after, str):
@@ -329,15 +334,14 @@ def _same(before: Any, after: Any) -> bool:
 
 
 def _instant(text: str) -> datetime | None:
-    if len(text) < 10 or not text[:4].isdigit() or text[4] != "-":
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
         return None
-    cleaned = text.replace("Z", "+00:00")
-    head, dot, tail = cleaned.partition(".")
-    if dot:  # Python reads at most six fractional digits
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        cleaned = f"{head}.{digits[:6]}{tail[len(digits):]}"
+    head, fraction, zone = match.groups()
+    zone = "+00:00" if zone in ("Z", "z") else zone
+    # Python reads at most six fractional digits; the API writes seven.
     try:
-        return datetime.fromisoformat(cleaned)
+        return datetime.fromisoformat(f"{head}.{(fraction or '0')[:6]}{zone or ''}")
     except ValueError:
         return None
 

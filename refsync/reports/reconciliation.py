@@ -255,7 +255,8 @@ _TEMPLATE = """\
   caption { text-align: left; font-weight: bold; padding: .25rem 0; }
   th, td { border: 1px solid #999; padding: .2rem .5rem; text-align: left; vertical-align: top; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-  td.detail { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 40rem; }
+  td.detail { white-space: pre-wrap; overflow-wrap: anywhere; min-width: 22rem;
+              max-width: 40rem; }
 </style>
 </head>
 <body>
