@@ -41,7 +41,7 @@ from refsync.errors import (
     UncertainOutcome,
 )
 from refsync.executor import RetryPolicy
-from refsync.records import JsonObject
+from refsync.records import JsonObject, RemoteObject
 from refsync.secrets import redact
 
 __all__ = [
@@ -212,6 +212,25 @@ async def send_read(client: httpx.AsyncClient, url: str, *, what: str,
                                                                                       rng)
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")
+
+
+def invitation_object(response: httpx.Response, body: JsonObject, remote_id: Any, *,
+                      payload: Mapping[str, Any], what: str) -> RemoteObject:
+    """The :class:`RemoteObject` of an invitation answer (Graph or GT365), keyed by e-mail.
+
+    A 2xx without an id leaves the outcome unknown, as for any create.
+    """
+    if not remote_id:
+        raise UncertainOutcome(f"{what}: {response.status_code} without an id", status=None)
+    email = field(body, "invitedUserEmailAddress") or payload.get("invitedUserEmailAddress")
+    status = field(body, "status")
+    return RemoteObject(
+        id=str(remote_id),
+        key=str(email) if email is not None else None,
+        status=str(status) if status is not None else None,
+        request_id=request_id(response),
+        body=body,
+    )
 
 
 def json_object(response: httpx.Response, *, what: str, creates: bool = False) -> JsonObject:

@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 
-from refsync.errors import UncertainOutcome
 from refsync.records import RemoteObject, Target
 from refsync.settings import Settings
 
-from ._http import field, json_object, request_id, send
+from ._http import field, invitation_object, json_object, send
 
 __all__ = ["READ_TIMEOUT_S", "GT365Invitations"]
 
@@ -47,17 +46,7 @@ class GT365Invitations:
                               json=dict(payload), timeout=self._timeout)
         body = json_object(response, what=what, creates=True)
         remote_id = field(body, "id")
-        if not remote_id:
-            raise UncertainOutcome(f"{what}: {response.status_code} without an id", status=None)
-        email = field(body, "invitedUserEmailAddress") or payload.get("invitedUserEmailAddress")
-        status = field(body, "status")
-        return RemoteObject(
-            id=str(remote_id),
-            key=str(email) if email is not None else None,
-            status=str(status) if status is not None else None,
-            request_id=request_id(response),
-            body=body,
-        )
+        return invitation_object(response, body, remote_id, payload=payload, what=what)
 
     async def resolve(self, keys: Collection[str], since: datetime) -> dict[str, RemoteObject]:
         """Always ``{}``: re-inviting the same address is harmless (see the module docstring)."""
