@@ -14,7 +14,15 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from refsync.records import Target
 from refsync.source_spec import SourceSpec, SqlSourceSpec
@@ -406,14 +414,34 @@ class WriteBackSpec(_Spec):
     """Which result goes to which source column after a run (every one optional).
 
     For SQL sources ``table`` names a side table (keyed by the source's primary key) that takes
-    the results instead of the source table itself.
+    the results instead of the source table itself. ``deal_status`` is the one column a sync
+    never writes: ``refsync reconcile --write-back`` puts each closed deal's ending there, apart
+    from ``status``, which every sync rewrites with its outcome. No two columns may be the same.
     """
 
     remote_id: str | None = None
     status: str | None = None
     synced_at: str | None = None
     error: str | None = None
+    deal_status: str | None = Field(
+        default=None,
+        description="SQL sources: the column where `refsync reconcile --write-back` records how "
+        "the deal ended in Partner Center (Won, Lost, Declined, Expired); a sync never writes it.",
+    )
     table: str | None = None
+
+    @field_validator("status", "synced_at", "error", "deal_status")
+    @classmethod
+    def _own_column(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A column named twice would take two facts, and one would overwrite the other."""
+        for earlier in ("remote_id", "status", "synced_at", "error"):
+            if earlier == info.field_name:
+                break
+            if value is not None and info.data.get(earlier) == value:
+                raise ValueError(
+                    f"{value!r} is already the write_back.{earlier} column; each write-back "
+                    "column needs its own")
+        return value
 
 
 class TargetSpec(_Spec):
@@ -457,6 +485,18 @@ class MappingFile(_Spec):
     def _short_key_transforms(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return [_expand_short_form(v, "op", _SHORT_ARGUMENT) for v in value]
+        return value
+
+    @field_validator("write_back")
+    @classmethod
+    def _deal_status_needs_sql(cls, value: WriteBackSpec | None, info: ValidationInfo
+                               ) -> WriteBackSpec | None:
+        """A spreadsheet's results copy has no deal status: refuse the column, never ignore it."""
+        source = info.data.get("source")
+        if (value is not None and value.deal_status is not None and source is not None
+                and not isinstance(source, SqlSourceSpec)):
+            raise ValueError("deal_status: only a SQL source has one (reconcile --write-back "
+                             "writes deal endings to SQL tables only)")
         return value
 
     @model_validator(mode="before")

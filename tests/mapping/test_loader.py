@@ -120,6 +120,34 @@ def test_path_and_checksum_are_reserved(write_mapping) -> None:  # type: ignore[
     assert f"{path}:9: checksum: refsync sets this itself" in refused(path)
 
 
+SQL_GOOD = GOOD.replace("source: {type: spreadsheet}",
+                        "source: {type: sql, table: guests, primary_key: [id]}")
+
+
+def test_a_deal_status_column_is_loaded_for_a_sql_source(write_mapping) -> None:  # type: ignore[no-untyped-def]
+    spec = load_mapping(write_mapping(
+        SQL_GOOD + "write_back:\n  status: sync_status\n  deal_status: ms_deal_status\n"))
+    assert spec.write_back is not None
+    assert (spec.write_back.status, spec.write_back.deal_status) == (
+        "sync_status", "ms_deal_status")
+
+
+def test_a_deal_status_column_that_is_another_write_back_column_names_its_line(
+        write_mapping) -> None:  # type: ignore[no-untyped-def]
+    path = write_mapping(SQL_GOOD + "write_back:\n  status: sync_status\n  error: sync_error\n"
+                         "  deal_status: sync_status\n")
+    assert (f"{path}:12: write_back.deal_status: 'sync_status' is already the "
+            "write_back.status column") in refused(path)
+    path = write_mapping(SQL_GOOD + "write_back:\n  remote_id: ref\n  error: ref\n")
+    assert f"{path}:11: write_back.error: 'ref' is already the write_back.remote_id" \
+        in refused(path)
+
+
+def test_a_spreadsheet_has_no_deal_status_column(write_mapping) -> None:  # type: ignore[no-untyped-def]
+    path = write_mapping(GOOD + "write_back:\n  status: Status\n  deal_status: Deal\n")
+    assert f"{path}:9: write_back: deal_status: only a SQL source has one" in refused(path)
+
+
 def test_every_shipped_mapping_loads() -> None:
     root = Path(__file__).resolve().parents[2] / "mappings"
     names = sorted(p.name for p in root.glob("*.yaml"))
