@@ -434,18 +434,33 @@ def ledger_updates(result: Reconciliation, *, adopt: bool,
     return updates
 
 
-def status_results(result: Reconciliation) -> list[RowResult]:
-    """One result per closed deal with a source id, to write its ending back to the CRM.
+def status_results(result: Reconciliation, *, adopt: bool = False) -> list[RowResult]:
+    """What a reconciliation writes back to the CRM: one result per row it knows more about.
 
-    Every closed deal is included, not only the newly closed ones, so that a write-back that
-    failed last time is made good by the next reconciliation. The ending (Won, Lost, Declined,
-    Expired) travels in ``remote_status``.
+    * every closed deal with a source id, its ending (Won, Lost, Declined, Expired) in
+      ``remote_status``; not only the newly closed ones, so that a write-back that failed last
+      time is made good by the next reconciliation;
+    * with ``adopt``, every adopted referral whose source row was read: the CRM learns its id
+      now, not at the next sync, with the ending when the deal is already closed (None when it
+      is open, which erases no ending: see :mod:`connectors.writeback.sql`).
+
+    The write-back takes the referral id and the ending from these, nothing else: the outcome
+    here (``unchanged``) is not a sync's and never reaches the status column.
     """
-    return [
+    results = [
         RowResult(row_number=deal.row_number or 0, key=deal.key, outcome=Outcome.UNCHANGED,
                   remote_id=deal.remote_id, remote_status=deal.ending, source_id=deal.source_id)
         for deal in result.closed if deal.source_id
     ]
+    if adopt:
+        for finding in result.of(Category.NOT_IN_LEDGER):
+            remote = result.remotes.get(finding.remote_id or "")
+            if not finding.adoptable or remote is None or not finding.source_id:
+                continue
+            results.append(RowResult(
+                row_number=finding.row_number or 0, key=finding.key, outcome=Outcome.UNCHANGED,
+                remote_id=remote.id, remote_status=_ending(remote), source_id=finding.source_id))
+    return results
 
 
 _OUTCOME_OF_STATE = {

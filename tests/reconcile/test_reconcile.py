@@ -84,6 +84,25 @@ def test_every_deal_ending_is_written_back_even_when_already_recorded(ending: st
     assert written.remote_id == "r1"
 
 
+def test_open_deals_are_not_written_back_and_adopted_ones_only_when_adopting() -> None:
+    source = {"K9": row("K9", 4), "K8": row("K8", 5)}
+    result = reconcile(
+        [remote("K1", "r1"), remote("K9", "r9"),
+         remote("K8", "r8", status="Closed", substatus="Lost"), remote(None, "r0")],
+        [entry("K1", "r1", source_id=(1,))], source=source)
+    assert status_results(result) == []  # K1 is open; nothing is adopted
+    written = {r.key: r for r in status_results(result, adopt=True)}
+    assert set(written) == {"K9", "K8"}  # the referral without key is nobody's to adopt
+    assert (written["K9"].remote_id, written["K9"].remote_status, written["K9"].source_id,
+            written["K9"].row_number) == ("r9", None, (4,), 4)
+    assert (written["K8"].remote_id, written["K8"].remote_status) == ("r8", "Lost")
+
+
+def test_an_adopted_referral_without_a_source_row_has_nowhere_to_be_written() -> None:
+    result = reconcile([remote("K9", "r9")], [], source={})
+    assert status_results(result, adopt=True) == []
+
+
 def test_a_closed_deal_is_recorded_in_the_ledger_with_its_new_etag() -> None:
     won = remote("K1", "r1", status="Closed", substatus="Won")
     result = reconcile([won], [entry("K1", "r1")])
