@@ -27,6 +27,7 @@ from connectors.writeback import open_writeback
 from connectors.writeback.columns import SPREADSHEET_COLUMNS, SQL_COLUMNS, WriteBackColumns
 from flows.parameters import SyncParameters
 from refsync.engine import RunOptions, SyncRun
+from refsync.errors import ConfigurationError
 from refsync.ledger import Ledger
 from refsync.mapping import (
     CompiledMapping,
@@ -174,25 +175,36 @@ def _open_writeback(spec: MappingSpec, location: str, source: Source, out: Path)
     if isinstance(spec.source, SqlSourceSpec):
         if chosen is None:
             return _NoWriteBack()
-        columns = _columns(SQL_COLUMNS, chosen)
+        columns = writeback_columns(spec, SQL_COLUMNS)
         writeback = open_writeback(spec.source, location, columns=columns,
                                    side_table=chosen.table)
         if sa.engine.make_url(location).get_backend_name() == "sqlite":
             return _AfterReading(writeback)
         return writeback
-    spreadsheet_columns = _columns(SPREADSHEET_COLUMNS, chosen) if chosen else None
+    spreadsheet_columns = writeback_columns(spec, SPREADSHEET_COLUMNS) if chosen else None
     assert isinstance(source, WorkbookSource | CsvSource)
     return open_writeback(spec.source, location, output_dir=out, columns=spreadsheet_columns,
                           source=source)
 
 
-def _columns(defaults: WriteBackColumns, chosen: WriteBackSpec) -> WriteBackColumns:
-    return WriteBackColumns(
-        referral_id=chosen.remote_id or defaults.referral_id,
-        status=chosen.status or defaults.status,
-        synced_at=chosen.synced_at or defaults.synced_at,
-        error=chosen.error or defaults.error,
-    )
+def writeback_columns(spec: MappingSpec, defaults: WriteBackColumns) -> WriteBackColumns:
+    """The mapping's write-back columns, ``defaults`` where it names none.
+
+    Raises:
+        ConfigurationError: two facts would share a column (a default included); the message
+            names the mapping's ``write_back`` line.
+    """
+    chosen = spec.write_back or WriteBackSpec()
+    try:
+        return WriteBackColumns(
+            referral_id=chosen.remote_id or defaults.referral_id,
+            status=chosen.status or defaults.status,
+            synced_at=chosen.synced_at or defaults.synced_at,
+            error=chosen.error or defaults.error,
+            deal_status=chosen.deal_status,
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{spec.where('write_back')}: {exc}") from None
 
 
 def result_paths(writeback: WriteBack) -> list[Path]:

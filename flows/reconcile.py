@@ -5,8 +5,15 @@ given, the source; :func:`refsync.reconcile.reconcile` decides; then the flow wr
 endings back to the CRM (before the ledger learns them, so a failed write-back is retried by the
 next reconciliation), records statuses and adoptions in the ledger, and writes the report.
 
+The write-back of a reconciliation writes two columns and no others: the mapping's
+``write_back.deal_status`` (each closed deal's ending) and the referral id (of those deals and,
+with ``adopt``, of the referrals adopted). The status column is the sync's: the next sync would
+overwrite an ending kept there. A mapping without that column is refused before anything is read.
+
 ``replay-writeback`` rebuilds the write-back of a mapping from the ledger alone, through the
 write-back the sync itself opens: losing the source connection after the API call loses nothing.
+Like a sync it leaves the deal endings alone; the ledger holds a closed deal's status (Closed),
+not its ending, so the next ``reconcile --write-back`` is what restores those.
 """
 
 from __future__ import annotations
@@ -27,14 +34,19 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.sources import open_source
-from connectors.writeback.columns import SQL_COLUMNS, WriteBackColumns
-from connectors.writeback.sql import _PREFIX, SqlWriteBack
-from flows.bootstrap import open_sync_job, result_paths, signed_in_destination
+from connectors.writeback import (
+    DEAL_STATUS_WRITES,
+    SQL_COLUMNS,
+    SqlWriteBack,
+    WriteBackColumns,
+    open_writeback,
+)
+from flows.bootstrap import open_sync_job, result_paths, signed_in_destination, writeback_columns
 from flows.parameters import SyncParameters, parse_parameters
 from refsync.errors import ConfigurationError
 from refsync.executor import AdaptiveLimiter, RetryBudget, execute
 from refsync.ledger import Ledger, RunStamp
-from refsync.mapping import CompiledMapping, compile_mapping, load_mapping
+from refsync.mapping import CompiledMapping, MappingSpec, compile_mapping, load_mapping
 from refsync.protocols import Listable, Source
 from refsync.reconcile import (
     Category,
@@ -44,7 +56,7 @@ from refsync.reconcile import (
     replayed_results,
     status_results,
 )
-from refsync.records import RemoteObject, RowResult
+from refsync.records import RemoteObject
 from refsync.reports.reconciliation import (
     ReconcileReport,
     render_summary,
@@ -115,6 +127,8 @@ async def _open_job(params: ReconcileParameters, *,
     spec = mapping.spec
     if params.write_back and params.source is None:
         raise ConfigurationError("--write-back needs --source: the CRM to write the statuses to")
+    if params.write_back:
+        _deal_status_columns(spec)  # refused before anything is read
     async with AsyncExitStack() as stack:
         ledger = Ledger.open(settings.ledger_url)
         stack.callback(ledger.close)
@@ -166,35 +180,30 @@ def read_source(source: Source, mapping: CompiledMapping, chunk_size: int = 500
     return rows
 
 
-class DealStatusWriteBack(SqlWriteBack):
-    """The SQL write-back with a deal's ending (Won, Lost, ...) in the status column.
-
-    The sync writes the row's outcome there; a reconciliation writes what became of the deal,
-    carried in ``RowResult.remote_status``. Everything else (batching, primary keys, the side
-    table, ``COALESCE`` of the id) is the sync's write-back unchanged.
-    """
-
-    def _params(self, result: RowResult, now: datetime) -> dict[str, Any]:
-        params = super()._params(result, now)
-        params[_PREFIX + "status"] = result.remote_status
-        return params
-
-
-def _status_writeback(job: _ReconcileJob) -> DealStatusWriteBack:
-    spec = job.mapping.spec
-    chosen = spec.write_back
-    if not isinstance(spec.source, SqlSourceSpec) or spec.source.table is None:
-        raise ConfigurationError("--write-back of deal statuses needs a SQL source with a table")
-    if chosen is None or chosen.status is None:
+def _deal_status_columns(spec: MappingSpec) -> WriteBackColumns:
+    """The columns of ``--write-back``; a mapping with nowhere to put the endings is refused."""
+    if not isinstance(spec.source, SqlSourceSpec):
         raise ConfigurationError(
-            f"mapping {spec.name} names no write_back.status column for the deal statuses")
+            f"{spec.where('source')}: mapping {spec.name}: --write-back of deal endings needs a "
+            "SQL source (a spreadsheet's results copy has no deal status)")
+    if spec.write_back is None or spec.write_back.deal_status is None:
+        raise ConfigurationError(
+            f"{spec.where('write_back')}: mapping {spec.name} names no write_back.deal_status "
+            "column for --write-back: add one (the deal endings never go to write_back.status, "
+            "which every sync rewrites)")
+    return writeback_columns(spec, SQL_COLUMNS)
+
+
+def _deal_status_writeback(job: _ReconcileJob) -> SqlWriteBack:
+    """The mapping's SQL write-back, writing only the referral id and the deal's ending."""
+    spec = job.mapping.spec
+    columns = _deal_status_columns(spec)
     assert job.location is not None
-    columns = WriteBackColumns(
-        referral_id=chosen.remote_id or SQL_COLUMNS.referral_id, status=chosen.status,
-        synced_at=chosen.synced_at or SQL_COLUMNS.synced_at,
-        error=chosen.error or SQL_COLUMNS.error)
-    return DealStatusWriteBack(job.location, spec.source.table, spec.source.primary_key,
-                               columns=columns, side_table=chosen.table)
+    assert spec.write_back is not None
+    opened = open_writeback(spec.source, job.location, columns=columns,
+                            side_table=spec.write_back.table, writes=DEAL_STATUS_WRITES)
+    assert isinstance(opened, SqlWriteBack)
+    return opened
 
 
 async def run_reconcile(job: _ReconcileJob) -> ReconcileOutcome:
@@ -211,8 +220,8 @@ async def run_reconcile(job: _ReconcileJob) -> ReconcileOutcome:
 
     written = 0
     if job.params.write_back:
-        endings = status_results(result)
-        writeback = _status_writeback(job)
+        endings = status_results(result, adopt=job.params.adopt)
+        writeback = _deal_status_writeback(job)
         try:
             writeback.write(endings)
         finally:

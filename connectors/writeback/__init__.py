@@ -5,7 +5,8 @@
 * spreadsheets -> :class:`~connectors.writeback.workbook.SpreadsheetWriteBack` (a results copy
   next to success/error CSVs; the input is never touched; files appear on ``close()``);
 * SQL -> :class:`~connectors.writeback.sql.SqlWriteBack` (batched UPDATEs in the CRM table, or
-  upserts into a side table).
+  upserts into a side table), writing what a sync writes (:data:`SYNC_WRITES`) or, for a
+  reconciliation, the deals' endings (:data:`DEAL_STATUS_WRITES`).
 
 Both satisfy :class:`refsync.protocols.WriteBack` and accept results in any order and chunking,
 so a write-back can be replayed from the ledger long after the run that produced the results.
@@ -13,6 +14,7 @@ so a write-back can be replayed from the ledger long after the run that produced
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.sources import open_source
@@ -20,8 +22,12 @@ from connectors.sources.delimited import CsvSource
 from connectors.sources.limits import InputLimits
 from connectors.sources.workbook import WorkbookSource
 from connectors.writeback.columns import (
+    DEAL_STATUS_WRITES,
     SPREADSHEET_COLUMNS,
     SQL_COLUMNS,
+    SYNC_WRITES,
+    Fact,
+    Pick,
     WriteBackColumns,
 )
 from connectors.writeback.sql import SqlWriteBack
@@ -35,8 +41,12 @@ from refsync.errors import ConfigurationError
 from refsync.source_spec import SourceSpec, SpreadsheetSourceSpec, SqlSourceSpec
 
 __all__ = [
+    "DEAL_STATUS_WRITES",
     "SPREADSHEET_COLUMNS",
     "SQL_COLUMNS",
+    "SYNC_WRITES",
+    "Fact",
+    "Pick",
     "ResultFiles",
     "SpreadsheetWriteBack",
     "SqlWriteBack",
@@ -59,6 +69,7 @@ def open_writeback(
     expected_fingerprint: str | None = None,
     table: str | None = None,
     side_table: str | None = None,
+    writes: Mapping[Fact, Pick] = SYNC_WRITES,
     batch_size: int = 1000,
 ) -> SpreadsheetWriteBack | SqlWriteBack:
     """Open the write-back for the source a mapping reads.
@@ -76,6 +87,8 @@ def open_writeback(
             (a replay refuses a file that has changed since).
         table: SQL: the table to update; defaults to ``spec.table`` (required for a query).
         side_table: SQL: write to this table (created if missing) instead of the CRM table.
+        writes: SQL: which facts to write and how each is picked from a result (a spreadsheet
+            copy always gets the four of a sync).
         batch_size: SQL: rows per executemany.
 
     Raises:
@@ -108,6 +121,7 @@ def open_writeback(
             spec.primary_key,
             columns=columns or SQL_COLUMNS,
             side_table=side_table,
+            writes=writes,
             batch_size=batch_size,
         )
     kind = getattr(spec, "type", spec)

@@ -1,4 +1,4 @@
-"""SQL write-back: the four write-back columns, by primary key, in batches.
+"""SQL write-back: results, by primary key, in batches, into the columns the caller names.
 
 Two places to write:
 
@@ -8,17 +8,23 @@ Two places to write:
 * **a side table** (``side_table="crm_lead_refsync"``): created if missing, keyed by the CRM
   table's primary key (same column types), upserted per batch. Use it when the CRM schema must
   stay untouched, or when the CRM bumps a modification timestamp on every UPDATE (a write-back
-  in the table would then re-trigger the next incremental run).
+  in the table would then re-trigger the next incremental run). The side table is refsync's
+  own: a configured column it lacks (``deal_status``, added to a mapping later) is added.
+
+Every configured column must be there, whichever a write-back writes; ``writes`` says which
+facts this one writes and how each is picked from a result (:data:`SYNC_WRITES` for a sync,
+:data:`DEAL_STATUS_WRITES` for a reconciliation), and the columns it leaves out keep their values.
 
 A result without a remote id (an invalid or rejected row) never erases the id a previous run
-wrote: the id is updated with ``COALESCE(new, old)``.
+wrote, and one without a deal ending never erases an ending (a closed referral stays closed):
+both are updated with ``COALESCE(new, old)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +33,10 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from connectors.sources.sql import create_engine, parse_url, safe_url, split_table_name
 from connectors.writeback.columns import (
     SQL_COLUMNS,
+    SYNC_WRITES,
+    Fact,
+    Pick,
     WriteBackColumns,
-    error_text,
-    synced_at,
     utc_now,
 )
 from refsync.errors import ConfigurationError, InputError, TransientError
@@ -37,10 +44,33 @@ from refsync.records import RowResult
 from refsync.secrets import redact
 
 _PREFIX = "wb_"
+# A fact's new value replaces the old one unless it is empty and the old one is worth keeping.
+_KEPT_WHEN_EMPTY = frozenset({Fact.REFERRAL_ID, Fact.DEAL_STATUS})
+_SIDE_TYPES: Mapping[Fact, Callable[[], sa.types.TypeEngine[Any]]] = MappingProxyType({
+    Fact.REFERRAL_ID: lambda: sa.String(64),
+    Fact.STATUS: lambda: sa.String(32),
+    Fact.SYNCED_AT: lambda: sa.DateTime(timezone=True),
+    Fact.ERROR: lambda: sa.Text(),
+    Fact.DEAL_STATUS: lambda: sa.String(32),
+})
 
 
 class SqlWriteBack:
-    """Writes results back to a table by primary key (see module docstring)."""
+    """Writes results back to a table by primary key (see module docstring).
+
+    Args:
+        location, table, primary_key: the database, the CRM table and its key columns.
+        columns: the write-back columns' names.
+        writes: the facts to write, each with how its value is picked from a result; every one
+            needs a column in ``columns``.
+        side_table: write to this table (created if missing) instead of the CRM table.
+        batch_size: rows per executemany.
+
+    Raises:
+        ConfigurationError: a written fact has no column, the table lacks write-back columns.
+        InputError: the table does not exist or lacks a primary key column.
+        TransientError: the database could not be reached.
+    """
 
     def __init__(
         self,
@@ -49,16 +79,25 @@ class SqlWriteBack:
         primary_key: Sequence[str],
         *,
         columns: WriteBackColumns = SQL_COLUMNS,
+        writes: Mapping[Fact, Pick] = SYNC_WRITES,
         side_table: str | None = None,
         batch_size: int = 1000,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         if batch_size < 1:
             raise ConfigurationError("write-back batch_size must be at least 1")
+        if not writes:
+            raise ConfigurationError("a write-back must write at least one column")
+        unnamed = [fact.value for fact in writes if columns.column(fact) is None]
+        if unnamed:
+            raise ConfigurationError(
+                f"no write-back column is named for {', '.join(unnamed)} "
+                f"(write_back.{unnamed[0]} in the mapping)")
         url = parse_url(location)
         self._password = url.password or ""
         self.engine = create_engine(url)
         self.columns = columns
+        self.writes = MappingProxyType(dict(writes))
         self.primary_key = tuple(primary_key)
         self.batch_size = batch_size
         self.clock = clock
@@ -81,6 +120,9 @@ class SqlWriteBack:
             raise
         self.table = side_table or table
 
+    def _written(self, table: sa.Table) -> dict[Fact, sa.Column[Any]]:
+        return {fact: table.c[self.columns.configured()[fact]] for fact in self.writes}
+
     def _connect(self) -> sa.Connection:
         try:
             return self.engine.connect()
@@ -100,23 +142,19 @@ class SqlWriteBack:
             raise InputError(f"write-back table {name!r} does not exist at {self.where}") from exc
 
     def _update_statement(self, crm: sa.Table, name: str) -> sa.Executable:
-        names = self.columns.names()
-        missing = [c for c in names if c not in crm.c]
+        configured = self.columns.configured()
+        missing = [c for c in configured.values() if c not in crm.c]
         if missing:
             raise ConfigurationError(
                 f"table {name!r} has no write-back column(s) {', '.join(missing)}; add them "
-                "(referral id and status as text, sync time as a timestamp, error as text) or "
-                "write to a side table instead (write_back.side_table in the mapping)"
+                "(referral id, status and deal status as text, sync time as a timestamp, error "
+                "as text) or write to a side table instead (write_back.table in the mapping)"
             )
-        rid, status, when, error = (crm.c[c] for c in names)
-        stmt = sa.update(crm).values(
-            {
-                rid: sa.func.coalesce(sa.bindparam(_PREFIX + "rid", type_=rid.type), rid),
-                status: sa.bindparam(_PREFIX + "status", type_=status.type),
-                when: sa.bindparam(_PREFIX + "when", type_=when.type),
-                error: sa.bindparam(_PREFIX + "error", type_=error.type),
-            }
-        )
+        values: dict[sa.Column[Any], Any] = {}
+        for fact, column in self._written(crm).items():
+            new = sa.bindparam(_PREFIX + fact.value, type_=column.type)
+            values[column] = sa.func.coalesce(new, column) if fact in _KEPT_WHEN_EMPTY else new
+        stmt = sa.update(crm).values(values)
         for key in self.primary_key:
             stmt = stmt.where(crm.c[key] == sa.bindparam(_PREFIX + "pk_" + key))
         return stmt
@@ -125,31 +163,31 @@ class SqlWriteBack:
         self, conn: sa.Connection, crm: sa.Table, name: str
     ) -> sa.Executable:
         schema, bare = split_table_name(name)
-        rid, status, when, error = self.columns.names()
-        side = sa.Table(
+        configured = self.columns.configured()
+        wanted = sa.Table(
             bare,
             sa.MetaData(),
             *(sa.Column(k, crm.c[k].type, primary_key=True, autoincrement=False)
               for k in self.primary_key),
-            sa.Column(rid, sa.String(64)),
-            sa.Column(status, sa.String(32)),
-            sa.Column(when, sa.DateTime(timezone=True)),
-            sa.Column(error, sa.Text),
+            *(sa.Column(column, _SIDE_TYPES[fact]()) for fact, column in configured.items()),
             schema=schema,
         )
-        side.create(conn, checkfirst=True)
+        wanted.create(conn, checkfirst=True)
         side = self._reflect(conn, name)
-        missing = [c for c in (*self.primary_key, rid, status, when, error) if c not in side.c]
+        missing = [k for k in self.primary_key if k not in side.c]
         if missing:
             raise ConfigurationError(
-                f"side table {name!r} exists but lacks column(s) {', '.join(missing)}"
+                f"side table {name!r} exists but lacks key column(s) {', '.join(missing)}"
             )
+        added = [c for c in configured.values() if c not in side.c]
+        if added:
+            self._add_columns(conn, wanted, added)
+            side = self._reflect(conn, name)
+        written = self._written(side)
         values = {
             **{k: sa.bindparam(_PREFIX + "pk_" + k) for k in self.primary_key},
-            rid: sa.bindparam(_PREFIX + "rid"),
-            status: sa.bindparam(_PREFIX + "status"),
-            when: sa.bindparam(_PREFIX + "when", type_=side.c[when].type),
-            error: sa.bindparam(_PREFIX + "error"),
+            **{column.name: sa.bindparam(_PREFIX + fact.value, type_=column.type)
+               for fact, column in written.items()},
         }
         dialect = conn.dialect.name
         if dialect in ("postgresql", "sqlite"):
@@ -157,29 +195,35 @@ class SqlWriteBack:
             ins = module.insert(side).values(values)
             conflict: sa.Executable = ins.on_conflict_do_update(
                 index_elements=[side.c[k] for k in self.primary_key],
-                set_={
-                    rid: sa.func.coalesce(ins.excluded[rid], side.c[rid]),
-                    status: ins.excluded[status],
-                    when: ins.excluded[when],
-                    error: ins.excluded[error],
-                },
+                set_=self._upsert_set(written, ins.excluded),
             )
             return conflict
         if dialect in ("mysql", "mariadb"):
             my = mysql.insert(side).values(values)
             upsert: sa.Executable = my.on_duplicate_key_update(
-                {
-                    rid: sa.func.coalesce(my.inserted[rid], side.c[rid]),
-                    status: my.inserted[status],
-                    when: my.inserted[when],
-                    error: my.inserted[error],
-                }
-            )
+                self._upsert_set(written, my.inserted))
             return upsert
         raise ConfigurationError(
             f"a write-back side table is not supported on {dialect}; "
             "use postgresql, mysql/mariadb or sqlite"
         )
+
+    @staticmethod
+    def _upsert_set(written: Mapping[Fact, sa.Column[Any]], new: Any) -> dict[str, Any]:
+        """``SET`` of an upsert: each written column from the new row (``new``: its columns)."""
+        return {
+            column.name: (sa.func.coalesce(new[column.name], column)
+                          if fact in _KEPT_WHEN_EMPTY else new[column.name])
+            for fact, column in written.items()
+        }
+
+    @staticmethod
+    def _add_columns(conn: sa.Connection, wanted: sa.Table, names: Sequence[str]) -> None:
+        """Add configured write-back columns an existing side table lacks (all nullable)."""
+        table = conn.dialect.identifier_preparer.format_table(wanted)
+        for name in names:
+            column = sa.schema.CreateColumn(wanted.c[name]).compile(dialect=conn.dialect)
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column}"))
 
     def write(self, results: Sequence[RowResult]) -> None:
         """Queue results; every full batch goes out as one executemany."""
@@ -197,10 +241,11 @@ class SqlWriteBack:
             )
         params = {_PREFIX + "pk_" + k: v for k, v in zip(self.primary_key, result.source_id,
                                                           strict=True)}
-        params[_PREFIX + "rid"] = result.remote_id
-        params[_PREFIX + "status"] = result.outcome.value
-        params[_PREFIX + "when"] = self._stored_time(synced_at(result, now))
-        params[_PREFIX + "error"] = error_text(result)
+        for fact, pick in self.writes.items():
+            value = pick(result, now)
+            if isinstance(value, datetime):
+                value = self._stored_time(value)
+            params[_PREFIX + fact.value] = value
         return params
 
     def _stored_time(self, moment: datetime) -> datetime:

@@ -21,8 +21,8 @@ from entrypoints.commands._options import config_option
 @click.option("--adopt", is_flag=True,
               help="Record referrals the ledger does not know, by externalReferenceId.")
 @click.option("--write-back", is_flag=True,
-              help="Write closed deals' endings (Won, Lost, ...) to the mapping's SQL "
-                   "write_back.status column.")
+              help="Write closed deals' endings (Won, Lost, ...) and adopted referrals' ids "
+                   "to the mapping's SQL write_back.deal_status and remote_id columns.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the reconcile reports go (default: the configured output_dir).")
 def command(mapping: Path, source: str | None, config: Path | None, adopt: bool,

@@ -26,7 +26,9 @@ def command(replay: bool, mapping: Path, source: str, config: Path | None,
     """Write every ledger entry's id, outcome and error back to its source row again.
 
     The same write-back as a sync (UPDATEs of the SQL table, or the spreadsheet's results copy),
-    fed from the ledger instead of a run: after a write-back was lost, nothing is resent.
+    fed from the ledger instead of a run: after a write-back was lost, nothing is resent. Deal
+    endings (write_back.deal_status) are left as they are: the ledger knows a deal is Closed, not
+    how it ended; `refsync reconcile --write-back` writes them again from Partner Center.
     """
     if not replay:
         raise click.UsageError("writeback needs --replay (rebuild it from the ledger)")

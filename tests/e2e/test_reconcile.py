@@ -173,12 +173,19 @@ def test_changes_behind_refsyncs_back_are_reconciled_recorded_and_written_back(
     assert adoptable == {"D3": True, "HAND-1": True, "D4": False}
     assert document["totals"]["adopted"] == 2
 
-    # The Won status reached the CRM table; nothing else there changed.
+    # The Won status reached the CRM's deal-status column; the sync's columns kept what the
+    # sync wrote, and only D1 has an ending (the adopted D3 is open).
     after = crm.rows()
-    assert after["D1"]["referral_status"] == "Won"
+    assert after["D1"]["deal_status"] == "Won"
     assert after["D1"]["referral_id"] == ids["D1"]
-    assert {ref: r["referral_status"] for ref, r in after.items() if ref != "D1"} == {
-        "D2": "created", "D3": "created", "D4": "created", "D5": "created", "D6": None}
+    assert {ref: r["deal_status"] for ref, r in after.items() if ref != "D1"} == {
+        "D2": None, "D3": None, "D4": None, "D5": None, "D6": None}
+    assert {ref: r["referral_status"] for ref, r in after.items()} == {
+        "D1": "created", "D2": "created", "D3": "created", "D4": "created", "D5": "created",
+        "D6": None}
+    assert {ref: after[ref]["referral_synced_at"] for ref in synced} == {
+        ref: r["referral_synced_at"] for ref, r in synced.items()}
+    assert after["D3"]["referral_id"] == ids["D3"]
 
     # The ledger learned the closed status and adopted the two referrals it did not know.
     d1 = ledger_entry(config, "D1")
@@ -194,11 +201,14 @@ def test_changes_behind_refsyncs_back_are_reconciled_recorded_and_written_back(
 
     # The next sync holds the Won deal even though its CRM row changed (the ledger knows it is
     # Closed, so no patch is tried), skips the adopted D3 (it says what the CRM says), and
-    # creates D6; no duplicate is made of anything.
+    # creates D6; no duplicate is made of anything. It writes its own outcome to the status
+    # column and leaves the deal's ending where reconciliation put it.
     crm.execute(sa.update(deals).where(deals.c.deal_ref == "D1").values(notes="upsell"))
     sync(cli, crm, config, out)
     rows = crm.rows()
     assert rows["D1"]["referral_status"] == "held"
+    assert rows["D1"]["deal_status"] == "Won"
+    assert rows["D1"]["referral_id"] == ids["D1"]
     assert rows["D3"]["referral_status"] == "unchanged"
     assert rows["D6"]["referral_status"] == "created"
     stats = sandbox.stats()
@@ -210,7 +220,15 @@ def test_changes_behind_refsyncs_back_are_reconciled_recorded_and_written_back(
         "--output-dir", str(out), "--write-back")
     again = by_category(reconcile_json(out))
     assert "D1" not in again.get("status_changed", set())
-    assert crm.rows()["D1"]["referral_status"] == "Won"
+    final = crm.rows()
+    assert (final["D1"]["deal_status"], final["D1"]["referral_status"]) == ("Won", "held")
+
+    # Replaying the write-back from the ledger rewrites the sync's columns and keeps the ending.
+    code, replayed = cli("writeback", "--replay", "--mapping", str(MAPPING), "--source",
+                         crm.url, "--config", str(config))
+    assert code == 0, replayed
+    replay = crm.rows()
+    assert (replay["D1"]["deal_status"], replay["D1"]["referral_status"]) == ("Won", "held")
 
 
 def test_report_list_and_show_and_writeback_replay(crm: Crm, config: Path, tmp_path: Path,
@@ -267,3 +285,30 @@ def test_reconcile_write_back_needs_a_source(config: Path, cli: Cli) -> None:
                      "--write-back")
     assert code == 2
     assert "--write-back needs --source" in text
+
+
+@pytest.mark.parametrize(("deal_status", "refused"), [
+    (None, "mapping crm-deals names no write_back.deal_status column for --write-back"),
+    # the sync's status column under its default name, which the mapping does not spell out
+    ("referral_status", "'referral_status' is named for both status and deal_status"),
+])
+def test_reconcile_write_back_refuses_a_mapping_without_its_own_deal_status_column(
+        sandbox: SandboxHandle, crm: Crm, config: Path, tmp_path: Path, cli: Cli,
+        deal_status: str | None, refused: str) -> None:
+    text = MAPPING.read_text(encoding="utf-8").replace("  status: referral_status\n", "")
+    text = text.replace("  deal_status: deal_status\n",
+                        f"  deal_status: {deal_status}\n" if deal_status else "")
+    mapping = tmp_path / "crm-deals.yaml"
+    mapping.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("write_back:") + 1
+    crm.insert(deal(1, "W1"))
+    before = crm.rows()
+
+    code, printed = cli("reconcile", "--mapping", str(mapping), "--source", crm.url,
+                        "--config", str(config), "--output-dir", str(tmp_path / "out"),
+                        "--write-back")
+    assert code == 2, printed
+    assert f"{mapping}:{line}: " in printed
+    assert refused in printed
+    assert crm.rows() == before
+    assert not any("referrals" in route for route in sandbox.stats()["requests"])

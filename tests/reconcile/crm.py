@@ -24,6 +24,7 @@ deals = sa.Table(
     sa.Column("referral_status", sa.String(32)),
     sa.Column("referral_synced_at", sa.DateTime),
     sa.Column("referral_error", sa.Text),
+    sa.Column("deal_status", sa.String(32)),
 )
 
 

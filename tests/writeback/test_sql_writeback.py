@@ -1,7 +1,9 @@
-"""SQL write-back against real SQLite, PostgreSQL and MariaDB: batches, side tables, replays."""
+"""SQL write-back against real SQLite, PostgreSQL and MariaDB: batches, side tables, replays,
+and the deal endings a reconciliation writes beside what a sync writes."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -9,7 +11,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from connectors.writeback import SqlWriteBack, WriteBackColumns, open_writeback
+from connectors.writeback import (
+    DEAL_STATUS_WRITES,
+    SQL_COLUMNS,
+    SqlWriteBack,
+    WriteBackColumns,
+    open_writeback,
+)
 from refsync.errors import ConfigurationError, InputError
 from refsync.records import Outcome, RowResult
 from refsync.source_spec import SqlSourceSpec
@@ -22,7 +30,7 @@ SPEC = SqlSourceSpec(table="leads", primary_key=("id",), watermark="updated_at")
 
 @pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database whose ``leads`` table already has the four write-back columns."""
+    """A database whose ``leads`` table already has the write-back columns, deal status too."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'crm.db'}"
     elif request.param == "postgresql":
@@ -40,6 +48,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         sa.Column("referral_status", sa.String(32)),
         sa.Column("referral_synced_at", sa.DateTime),
         sa.Column("referral_error", sa.Text),
+        sa.Column("deal_status", sa.String(32)),
     )
     plain = sa.Table(
         "plain_leads", meta,
@@ -159,3 +168,94 @@ def test_results_without_a_source_id_are_ignored(db_url: str) -> None:
         writeback.write([RowResult(1, "L-1", Outcome.CREATED, remote_id="x")])
         assert writeback.rows_written == 0
     assert rows(db_url, "SELECT count(*) FROM leads WHERE referral_id IS NOT NULL") == [(0,)]
+
+
+DEALS = dataclasses.replace(SQL_COLUMNS, deal_status="deal_status")
+PLAIN = SqlSourceSpec(table="plain_leads", primary_key=("tenant", "lead_no"))
+
+
+def ending(n: int, deal: str | None, **kw: Any) -> RowResult:
+    """What a reconciliation writes back: the deal's ending travels in ``remote_status``."""
+    return RowResult(n, f"L-{n}", Outcome.UNCHANGED, remote_status=deal,
+                     **{"remote_id": f"ref-{n}", "source_id": (n,), **kw})
+
+
+@pytest.mark.parametrize("side_table", [None, "leads_refsync"])
+def test_a_sync_after_a_reconcile_keeps_the_deal_ending(db_url: str, side_table: str | None
+                                                       ) -> None:
+    where = side_table or "leads"
+    with open_writeback(SPEC, db_url, columns=DEALS, side_table=side_table) as sync:  # type: ignore[union-attr]
+        sync.write([result(1), result(2)])
+    with open_writeback(SPEC, db_url, columns=DEALS, side_table=side_table,
+                        writes=DEAL_STATUS_WRITES) as reconcile:  # type: ignore[union-attr]
+        reconcile.write([ending(1, "Won"), ending(3, "Lost", remote_id="ref-3")])
+    # The reconciliation wrote the ending and the id, and left the sync's columns alone.
+    assert rows(db_url, f"SELECT id, referral_id, referral_status, referral_error, deal_status "
+                        f"FROM {where} WHERE id IN (1, 3) ORDER BY id") == [
+        (1, "ref-1", "created", None, "Won"), (3, "ref-3", None, None, "Lost")]
+
+    with open_writeback(SPEC, db_url, columns=DEALS, side_table=side_table) as sync:  # type: ignore[union-attr]
+        # as the engine reports them: with the referral's live status, Closed for row 1
+        sync.write([result(1, Outcome.HELD, remote_id=None, remote_status="Closed",
+                           error="closed: never patched"),
+                    result(3, Outcome.UNCHANGED, remote_status="Active")])
+    assert rows(db_url, f"SELECT id, referral_id, referral_status, referral_error, deal_status "
+                        f"FROM {where} WHERE id IN (1, 3) ORDER BY id") == [
+        (1, "ref-1", "held", "closed: never patched", "Won"),
+        (3, "ref-3", "unchanged", None, "Lost")]
+
+
+def test_a_result_without_an_ending_keeps_the_ending_written(db_url: str) -> None:
+    for deal in ("Won", None):
+        with open_writeback(SPEC, db_url, columns=DEALS, writes=DEAL_STATUS_WRITES,
+                            batch_size=1) as writeback:  # type: ignore[union-attr]
+            writeback.write([ending(1, deal), ending(2, deal)])
+    assert rows(db_url, "SELECT id, deal_status FROM leads WHERE id IN (1, 2) ORDER BY id") == [
+        (1, "Won"), (2, "Won")]
+
+
+def test_a_side_table_has_the_deal_status_column_and_gains_it_when_it_lacks_it(
+        db_url: str) -> None:
+    # A side table made before the mapping named a deal status column: the sync's four only.
+    with open_writeback(PLAIN, db_url, side_table="plain_refsync") as writeback:  # type: ignore[union-attr]
+        writeback.write([RowResult(1, "eu-1", Outcome.CREATED, remote_id="r1",
+                                   source_id=("eu", 1))])
+    engine = sa.create_engine(db_url)
+    assert "deal_status" not in {c["name"] for c in sa.inspect(engine).get_columns("plain_refsync")}
+    engine.dispose()
+    with open_writeback(PLAIN, db_url, side_table="plain_refsync", columns=DEALS,
+                        writes=DEAL_STATUS_WRITES) as writeback:  # type: ignore[union-attr]
+        writeback.write([RowResult(1, "eu-1", Outcome.UNCHANGED, remote_id="r1",
+                                   remote_status="Expired", source_id=("eu", 1)),
+                         RowResult(2, "eu-2", Outcome.UNCHANGED, remote_id="r2",
+                                   remote_status="Declined", source_id=("eu", 2))])
+    assert rows(db_url, "SELECT lead_no, referral_id, referral_status, deal_status "
+                        "FROM plain_refsync ORDER BY lead_no") == [
+        (1, "r1", "created", "Expired"), (2, "r2", None, "Declined")]
+    # a new side table has it from the start
+    with open_writeback(PLAIN, db_url, side_table="fresh_refsync", columns=DEALS):  # type: ignore[union-attr]
+        pass
+    assert rows(db_url, "SELECT count(deal_status) FROM fresh_refsync") == [(0,)]
+
+
+def test_a_configured_deal_status_column_must_exist_in_the_crm_table(db_url: str) -> None:
+    names = dataclasses.replace(SQL_COLUMNS, deal_status="ms_deal")
+    missing = r"no write-back column\(s\) ms_deal;"
+    with pytest.raises(ConfigurationError, match=missing):  # a sync, which never writes it
+        open_writeback(SPEC, db_url, columns=names)
+    with pytest.raises(ConfigurationError, match=missing):
+        open_writeback(SPEC, db_url, columns=names, writes=DEAL_STATUS_WRITES)
+
+
+def test_writing_deal_endings_needs_a_deal_status_column(db_url: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"no write-back column is named for "
+                                                 r"deal_status \(write_back.deal_status"):
+        open_writeback(SPEC, db_url, writes=DEAL_STATUS_WRITES)
+    with pytest.raises(ConfigurationError, match="at least one column"):
+        open_writeback(SPEC, db_url, writes={})
+
+
+def test_two_facts_never_share_a_column() -> None:
+    with pytest.raises(ConfigurationError, match=r"'referral_status' is named for both status "
+                                                 r"and deal_status"):
+        dataclasses.replace(SQL_COLUMNS, deal_status="referral_status")
