@@ -17,6 +17,7 @@ string stays ``""``.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
@@ -70,6 +71,68 @@ def split_table_name(name: str) -> tuple[str | None, str]:
     """``schema.table`` -> (schema, table); a bare name has no schema."""
     schema, _, table = name.rpartition(".")
     return (schema or None), table
+
+
+def bare_query(query: str) -> str:
+    """A mapping's query as it can be wrapped in ``SELECT … FROM (query) AS …``."""
+    return query.strip().rstrip(";")
+
+
+def query_columns(conn: sa.Connection, query: str) -> tuple[str, ...]:
+    """The names of the columns ``query`` returns, in order; the database reads no rows.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: the query fails (callers translate it).
+    """
+    probe = sa.text(f"SELECT * FROM ({bare_query(query)}) AS {_SUBQUERY} WHERE 1 = 0")  # noqa: S608
+    return tuple(conn.execute(probe).keys())
+
+
+def require_query_columns(returned: Sequence[str], wanted: Sequence[str]) -> None:
+    """Refuse a query that does not return the columns its mapping names.
+
+    A configuration error, not a refused input: the query is part of the mapping, and the
+    mapping contradicts itself.
+
+    Raises:
+        ConfigurationError: a ``wanted`` column is not among those ``returned``.
+    """
+    missing = [c for c in wanted if c not in returned]
+    if missing:
+        raise ConfigurationError(
+            f"the source query returns no column(s) {', '.join(missing)}, which the mapping "
+            "names as source.primary_key or watermark; add them to its SELECT list "
+            f"(it returns: {', '.join(returned)})"
+        )
+
+
+def query_column_types(
+    conn: sa.Connection, query: str, names: Sequence[str]
+) -> dict[str, sa.types.TypeEngine[Any]]:
+    """The types the database gives ``names`` in the result of ``query``.
+
+    A driver's cursor description says little (an OID, a length in bytes), and the query may
+    compute a column, so the database itself is asked: it creates an empty temporary table from
+    the query's result, which is reflected like any table, then dropped. SQLite tells only a
+    column's affinity (``TEXT``, ``INT``, ``NUM``, ``REAL``; it enforces no lengths), and none
+    for an expression: that comes back as :class:`sqlalchemy.types.NullType`.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: the query fails, or temporary tables may not be created.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    temporary = f"refsync_types_{uuid.uuid4().hex[:12]}"
+    wanted = ", ".join(f"{_SUBQUERY}.{quote(n)}" for n in names)
+    conn.execute(sa.text(
+        f"CREATE TEMPORARY TABLE {quote(temporary)} AS "  # noqa: S608 - the mapping's own query
+        f"SELECT {wanted} FROM ({bare_query(query)}) AS {_SUBQUERY} WHERE 1 = 0"))
+    try:
+        found = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns(temporary)}
+    finally:
+        drop = "DROP TEMPORARY TABLE" if conn.dialect.name in ("mysql", "mariadb") \
+            else "DROP TABLE"
+        conn.execute(sa.text(f"{drop} {quote(temporary)}"))
+    return {n: found[n] for n in names}
 
 
 class SqlSource:
@@ -146,11 +209,10 @@ class SqlSource:
                 stmt = stmt.order_by(mark)
             stmt = stmt.order_by(*(table.c[k] for k in spec.primary_key))
             return stmt, columns
-        query = (spec.query or "").strip().rstrip(";")
+        query = bare_query(spec.query or "")
         quote = self.engine.dialect.identifier_preparer.quote
-        probe = sa.text(f"SELECT * FROM ({query}) AS {_SUBQUERY} WHERE 1 = 0")  # noqa: S608
         try:
-            columns = tuple(conn.execute(probe).keys())
+            columns = query_columns(conn, query)
         except sa.exc.DBAPIError as exc:
             raise ConfigurationError(f"the source query fails: {self._clean(exc.orig or exc)}") \
                 from exc
@@ -182,6 +244,8 @@ class SqlSource:
         if self.spec.watermark:
             wanted.append(self.spec.watermark)
         missing = [c for c in wanted if c not in columns]
+        if missing and self.spec.query is not None:
+            require_query_columns(columns, wanted)
         if missing:
             raise InputError(
                 f"{self.description} has no column(s) {', '.join(missing)} "
