@@ -170,7 +170,8 @@ class _AfterReading:
 
 
 def _open_writeback(spec: MappingSpec, location: str, source: Source, out: Path) -> WriteBack:
-    """The write-back the mapping asks for: a results copy for spreadsheets, UPDATEs for SQL."""
+    """The write-back the mapping asks for: a results copy for spreadsheets; for SQL, UPDATEs
+    in the CRM table or upserts into the side table (``write_back.table``)."""
     chosen = spec.write_back
     if isinstance(spec.source, SqlSourceSpec):
         if chosen is None:

@@ -85,14 +85,17 @@ def open_writeback(
         source: spreadsheets: the already open source of the run (avoids reading it twice).
         expected_fingerprint: spreadsheets: the fingerprint recorded when the rows were read
             (a replay refuses a file that has changed since).
-        table: SQL: the table to update; defaults to ``spec.table`` (required for a query).
-        side_table: SQL: write to this table (created if missing) instead of the CRM table.
+        table: SQL: the table to update; defaults to ``spec.table``.
+        side_table: SQL: write to this table (created if missing) instead of the CRM table;
+            a query source without ``table`` writes to a side table or nowhere. A new side
+            table's key columns take the source's types (the table's, or the query result's).
         writes: SQL: which facts to write and how each is picked from a result (a spreadsheet
             copy always gets the four of a sync).
         batch_size: SQL: rows per executemany.
 
     Raises:
-        ConfigurationError: missing output_dir/table, or write-back columns absent.
+        ConfigurationError: missing output_dir, a query source without table or side
+            table (or without its key columns), or write-back columns absent.
         InputError: the input file changed or is refused; the table does not exist.
         TransientError: the database could not be reached.
     """
@@ -110,15 +113,11 @@ def open_writeback(
             expected_fingerprint=expected_fingerprint,
         )
     if isinstance(spec, SqlSourceSpec):
-        target = table or spec.table
-        if target is None:
-            raise ConfigurationError(
-                "a query source needs the table to write back to (write_back.table)"
-            )
         return SqlWriteBack(
             str(location),
-            target,
+            table or spec.table,
             spec.primary_key,
+            query=spec.query,
             columns=columns or SQL_COLUMNS,
             side_table=side_table,
             writes=writes,

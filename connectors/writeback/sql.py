@@ -5,11 +5,18 @@ Two places to write:
 * **the CRM table itself** (``side_table=None``): an ``UPDATE`` per row, sent as one
   ``executemany`` per batch. The columns must already exist: refsync does not alter a CRM's
   schema behind its owner's back; the error says which are missing and offers the side table.
-* **a side table** (``side_table="crm_lead_refsync"``): created if missing, keyed by the CRM
-  table's primary key (same column types), upserted per batch. Use it when the CRM schema must
-  stay untouched, or when the CRM bumps a modification timestamp on every UPDATE (a write-back
-  in the table would then re-trigger the next incremental run). The side table is refsync's
-  own: a configured column it lacks (``deal_status``, added to a mapping later) is added.
+* **a side table** (``side_table="crm_lead_refsync"``): created if missing, keyed by the
+  source's primary key, upserted per batch. Use it when the CRM schema must stay untouched, or
+  when the CRM bumps a modification timestamp on every UPDATE (a write-back in the table would
+  then re-trigger the next incremental run). A query source (joins) can only write to one: its
+  rows have no table of their own to update. The side table is refsync's own: a configured
+  column it lacks (``deal_status``, added to a mapping later) is added.
+
+A new side table's key columns take the types the source gives the key, so that they hold
+exactly the values a row's ``source_id`` carries and join back without casts: the CRM table's
+own columns, or the types of the query's result, as the database reports them (see
+:func:`connectors.sources.sql.query_column_types`; a key computed in the query has no base
+table to take them from). An existing side table is used as it is.
 
 Every configured column must be there, whichever a write-back writes; ``writes`` says which
 facts this one writes and how each is picked from a result (:data:`SYNC_WRITES` for a sync,
@@ -30,7 +37,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from connectors.sources.sql import create_engine, parse_url, safe_url, split_table_name
+from connectors.sources.sql import (
+    create_engine,
+    parse_url,
+    query_column_types,
+    query_columns,
+    require_query_columns,
+    safe_url,
+    split_table_name,
+)
 from connectors.writeback.columns import (
     SQL_COLUMNS,
     SYNC_WRITES,
@@ -39,7 +54,7 @@ from connectors.writeback.columns import (
     WriteBackColumns,
     utc_now,
 )
-from refsync.errors import ConfigurationError, InputError, TransientError
+from refsync.errors import ConfigurationError, InputError, RefsyncError, TransientError
 from refsync.records import RowResult
 from refsync.secrets import redact
 
@@ -59,7 +74,11 @@ class SqlWriteBack:
     """Writes results back to a table by primary key (see module docstring).
 
     Args:
-        location, table, primary_key: the database, the CRM table and its key columns.
+        location, primary_key: the database and the source's key columns.
+        table: the CRM table: updated in place without ``side_table``; with one, the table
+            whose key columns a new side table copies.
+        query: the source query, for a source without a table: its result gives a new side
+            table's key columns (it needs ``side_table``).
         columns: the write-back columns' names.
         writes: the facts to write, each with how its value is picked from a result; every one
             needs a column in ``columns``.
@@ -67,7 +86,9 @@ class SqlWriteBack:
         batch_size: rows per executemany.
 
     Raises:
-        ConfigurationError: a written fact has no column, the table lacks write-back columns.
+        ConfigurationError: a written fact has no column, the table lacks write-back columns,
+            a query source has no side table or does not return its key columns, a side
+            table cannot be created.
         InputError: the table does not exist or lacks a primary key column.
         TransientError: the database could not be reached.
     """
@@ -75,9 +96,10 @@ class SqlWriteBack:
     def __init__(
         self,
         location: str,
-        table: str,
+        table: str | None,
         primary_key: Sequence[str],
         *,
+        query: str | None = None,
         columns: WriteBackColumns = SQL_COLUMNS,
         writes: Mapping[Fact, Pick] = SYNC_WRITES,
         side_table: str | None = None,
@@ -93,6 +115,14 @@ class SqlWriteBack:
             raise ConfigurationError(
                 f"no write-back column is named for {', '.join(unnamed)} "
                 f"(write_back.{unnamed[0]} in the mapping)")
+        written_to = side_table or table
+        if written_to is None:
+            raise ConfigurationError(
+                "a query source needs the table to write back to: name a side table in "
+                "write_back.table (refsync creates it, keyed by the query's primary key)")
+        if table is None and query is None:
+            raise ConfigurationError("a write-back to a side table needs the source's table "
+                                     "or query, for the types of its key")
         url = parse_url(location)
         self._password = url.password or ""
         self.engine = create_engine(url)
@@ -107,18 +137,65 @@ class SqlWriteBack:
         self._pending: list[RowResult] = []
         try:
             with self._connect() as conn, conn.begin():
-                crm = self._reflect(conn, table)
-                missing = [k for k in self.primary_key if k not in crm.c]
-                if missing:
-                    raise InputError(f"table {table!r} has no column(s) {', '.join(missing)}")
                 if side_table is None:
-                    self._statement = self._update_statement(crm, table)
+                    assert table is not None
+                    self._statement = self._update_statement(self._crm(conn, table), table)
                 else:
-                    self._statement = self._upsert_statement(conn, crm, side_table)
+                    self._statement = self._upsert_statement(
+                        conn, self._source_keys(conn, table, query), side_table)
         except BaseException:
             self.engine.dispose()
             raise
-        self.table = side_table or table
+        self.table = written_to
+
+    def _source_keys(
+        self, conn: sa.Connection, table: str | None, query: str | None
+    ) -> Callable[[], Mapping[str, sa.types.TypeEngine[Any]]]:
+        """Check that the source has the key columns; their types are learnt when asked
+        (only a new side table needs them, and a query's cost a temporary table)."""
+        if table is not None:
+            crm = self._crm(conn, table)
+            return lambda: {k: crm.c[k].type for k in self.primary_key}
+        assert query is not None
+        try:
+            returned = query_columns(conn, query)
+        except sa.exc.DBAPIError as exc:
+            raise self._refused(exc, "the source query fails") from exc
+        require_query_columns(returned, self.primary_key)
+        return lambda: self._query_key_types(conn, query)
+
+    def _crm(self, conn: sa.Connection, table: str) -> sa.Table:
+        """The CRM table, which must have the key columns."""
+        crm = self._reflect(conn, table)
+        missing = [k for k in self.primary_key if k not in crm.c]
+        if missing:
+            raise InputError(f"table {table!r} has no column(s) {', '.join(missing)}")
+        return crm
+
+    def _query_key_types(self, conn: sa.Connection, query: str
+                         ) -> Mapping[str, sa.types.TypeEngine[Any]]:
+        keys = ", ".join(self.primary_key)
+        try:
+            types = query_column_types(conn, query, self.primary_key)
+        except sa.exc.DBAPIError as exc:
+            raise self._refused(
+                exc, f"cannot learn the type of key column(s) {keys} from the source query "
+                "(refsync reads it from an empty temporary table made from the query)") from exc
+        untyped = [k for k, kind in types.items() if isinstance(kind, sa.types.NullType)]
+        if untyped:
+            raise ConfigurationError(
+                f"the database gives key column(s) {', '.join(untyped)} of the source query no "
+                f"type, so the side table cannot be keyed by it; CAST it in the query, e.g. "
+                f"CAST(... AS VARCHAR(64)) AS {untyped[0]}")
+        return types
+
+    def _refused(self, exc: sa.exc.DBAPIError, what: str) -> RefsyncError:
+        """A database error met while setting up: transient if the connection dropped,
+        otherwise the configuration (query, privileges, types) has to change."""
+        message = f"{what} at {self.where}: {self._clean(exc)}"
+        if exc.connection_invalidated:
+            return TransientError(message)
+        return ConfigurationError(message)
 
     def _written(self, table: sa.Table) -> dict[Fact, sa.Column[Any]]:
         return {fact: table.c[self.columns.configured()[fact]] for fact in self.writes}
@@ -160,19 +237,33 @@ class SqlWriteBack:
         return stmt
 
     def _upsert_statement(
-        self, conn: sa.Connection, crm: sa.Table, name: str
+        self,
+        conn: sa.Connection,
+        key_types: Callable[[], Mapping[str, sa.types.TypeEngine[Any]]],
+        name: str,
     ) -> sa.Executable:
         schema, bare = split_table_name(name)
         configured = self.columns.configured()
-        wanted = sa.Table(
-            bare,
-            sa.MetaData(),
-            *(sa.Column(k, crm.c[k].type, primary_key=True, autoincrement=False)
-              for k in self.primary_key),
-            *(sa.Column(column, _SIDE_TYPES[fact]()) for fact, column in configured.items()),
-            schema=schema,
-        )
-        wanted.create(conn, checkfirst=True)
+
+        def results() -> list[sa.Column[Any]]:
+            return [sa.Column(column, _SIDE_TYPES[fact]()) for fact, column in configured.items()]
+
+        if not sa.inspect(conn).has_table(bare, schema=schema):
+            types = key_types()
+            wanted = sa.Table(
+                bare,
+                sa.MetaData(),
+                *(sa.Column(k, types[k], primary_key=True, autoincrement=False)
+                  for k in self.primary_key),
+                *results(),
+                schema=schema,
+            )
+            try:
+                wanted.create(conn)
+            except sa.exc.DBAPIError as exc:
+                raise self._refused(
+                    exc, f"cannot create the side table {name!r} keyed by "
+                    f"({', '.join(self.primary_key)})") from exc
         side = self._reflect(conn, name)
         missing = [k for k in self.primary_key if k not in side.c]
         if missing:
@@ -181,7 +272,8 @@ class SqlWriteBack:
             )
         added = [c for c in configured.values() if c not in side.c]
         if added:
-            self._add_columns(conn, wanted, added)
+            self._add_columns(conn, sa.Table(bare, sa.MetaData(), *results(), schema=schema),
+                              added)
             side = self._reflect(conn, name)
         written = self._written(side)
         values = {

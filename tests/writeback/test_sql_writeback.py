@@ -163,6 +163,95 @@ def test_query_source_needs_a_table_and_unknown_tables_are_refused(db_url: str) 
         open_writeback(SqlSourceSpec(table="nowhere", primary_key=("id",)), db_url)
 
 
+QUERY = SqlSourceSpec(query="SELECT p.tenant, p.lead_no, p.company FROM plain_leads p",
+                      primary_key=("tenant", "lead_no"))
+
+
+def key_columns(url: str, table: str) -> dict[str, sa.types.TypeEngine[Any]]:
+    engine = sa.create_engine(url)
+    inspector = sa.inspect(engine)
+    keys = inspector.get_pk_constraint(table)["constrained_columns"]
+    found = {c["name"]: c["type"] for c in inspector.get_columns(table) if c["name"] in keys}
+    engine.dispose()
+    return found
+
+
+def tables(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    names = sorted(sa.inspect(engine).get_table_names())
+    engine.dispose()
+    return names
+
+
+def eu(n: int, outcome: Outcome = Outcome.CREATED, **kw: Any) -> RowResult:
+    return RowResult(n, f"eu-{n}", outcome, source_id=("eu", n), **kw)
+
+
+def test_a_query_source_writes_to_a_side_table_keyed_like_its_result(db_url: str) -> None:
+    with open_writeback(QUERY, db_url, side_table="plain_refsync") as writeback:  # type: ignore[union-attr]
+        writeback.write([eu(1, remote_id="r1"), eu(2, Outcome.INVALID, error="no email")])
+    # the key columns have the types the query returns: those of plain_leads
+    keys = key_columns(db_url, "plain_refsync")
+    assert list(keys) == ["tenant", "lead_no"]
+    assert isinstance(keys["tenant"], sa.String)
+    # SQLite tells a query result's affinity (TEXT), not its declared length; it enforces none
+    assert keys["tenant"].length == (None if db_url.startswith("sqlite") else 10)
+    assert isinstance(keys["lead_no"], sa.Integer)
+    with open_writeback(QUERY, db_url, side_table="plain_refsync") as writeback:  # type: ignore[union-attr]
+        writeback.write([eu(1, Outcome.UPDATED, remote_id="r1"), eu(2, remote_id="r2")])
+    assert rows(db_url, "SELECT tenant, lead_no, referral_id, referral_status, referral_error "
+                        "FROM plain_refsync ORDER BY lead_no") == [
+        ("eu", 1, "r1", "updated", None), ("eu", 2, "r2", "created", None)]
+
+
+def test_an_existing_side_table_of_a_query_source_is_used_as_it_is(db_url: str) -> None:
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE mine (tenant varchar(20) NOT NULL, lead_no int NOT "
+                             "NULL, owner_note varchar(50), PRIMARY KEY (tenant, lead_no))"))
+        conn.execute(sa.text("INSERT INTO mine (tenant, lead_no, owner_note) "
+                             "VALUES ('eu', 1, 'call back')"))
+    engine.dispose()
+    with open_writeback(QUERY, db_url, side_table="mine") as writeback:  # type: ignore[union-attr]
+        writeback.write([eu(1, remote_id="r1")])
+    assert rows(db_url, "SELECT tenant, lead_no, owner_note, referral_id FROM mine") == [
+        ("eu", 1, "call back", "r1")]
+    assert key_columns(db_url, "mine")["tenant"].length == 20  # type: ignore[attr-defined]
+
+
+def test_a_computed_key_takes_the_type_its_database_gives_it(db_url: str) -> None:
+    spec = SqlSourceSpec(query="SELECT lead_no + 1000 AS ref_no, company FROM plain_leads",
+                         primary_key=("ref_no",))
+    if db_url.startswith("sqlite"):
+        # SQLite gives an expression no type: the user is told how to give it one
+        with pytest.raises(ConfigurationError, match=r"key column\(s\) ref_no of the source "
+                                                     r"query no type.*CAST"):
+            open_writeback(spec, db_url, side_table="computed_refsync")
+        assert "computed_refsync" not in tables(db_url)
+        spec = SqlSourceSpec(query="SELECT CAST(lead_no + 1000 AS INTEGER) AS ref_no "
+                                   "FROM plain_leads", primary_key=("ref_no",))
+    with open_writeback(spec, db_url, side_table="computed_refsync") as writeback:  # type: ignore[union-attr]
+        writeback.write([RowResult(1, "1001", Outcome.CREATED, remote_id="r1",
+                                   source_id=(1001,))])
+    assert isinstance(key_columns(db_url, "computed_refsync")["ref_no"], sa.Integer)
+    assert rows(db_url, "SELECT ref_no, referral_id FROM computed_refsync") == [(1001, "r1")]
+
+
+def test_a_query_source_is_refused_before_anything_is_created(db_url: str) -> None:
+    before = tables(db_url)
+    without_key = SqlSourceSpec(query="SELECT company FROM plain_leads", primary_key=("lead_no",))
+    with pytest.raises(ConfigurationError, match=r"the source query returns no column\(s\) "
+                                                 r"lead_no.*\(it returns: company\)"):
+        open_writeback(without_key, db_url, side_table="plain_refsync")
+    with pytest.raises(ConfigurationError, match=r"the source query fails"):
+        open_writeback(SqlSourceSpec(query="SELECT nope FROM plain_leads",
+                                     primary_key=("nope",)), db_url, side_table="plain_refsync")
+    with pytest.raises(ConfigurationError, match=r"needs the table to write back to: name a "
+                                                 r"side table in write_back.table"):
+        open_writeback(QUERY, db_url)
+    assert tables(db_url) == before
+
+
 def test_results_without_a_source_id_are_ignored(db_url: str) -> None:
     with open_writeback(SPEC, db_url) as writeback:  # type: ignore[union-attr]
         writeback.write([RowResult(1, "L-1", Outcome.CREATED, remote_id="x")])
