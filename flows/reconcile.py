@@ -111,6 +111,7 @@ class _ReconcileJob:
     target: str
     source: Source | None
     location: str | None
+    writeback: SqlWriteBack | None = None
 
 
 @asynccontextmanager
@@ -120,7 +121,9 @@ async def _open_job(params: ReconcileParameters, *,
     """Settings, mapping, ledger, the signed-in API client and (optionally) the source.
 
     The parts are the sync's own (see :mod:`flows.bootstrap`); a reconciliation opens no
-    write-back unless asked and reads the whole source, never from a watermark.
+    write-back unless asked and reads the whole source, never from a watermark. A write-back
+    is opened before the API client, so that one that cannot be opened (no side table for a
+    query, a key the query does not return) stops the run before any request.
     """
     settings = load_settings(params.config)
     mapping = compile_mapping(load_mapping(params.mapping))
@@ -140,6 +143,11 @@ async def _open_job(params: ReconcileParameters, *,
             opened = open_source(spec.source, location, key_column=spec.source_key_column)
             stack.callback(opened.close)
             source = opened
+        writeback = None
+        if params.write_back:
+            assert location is not None
+            writeback = _deal_status_writeback(spec, location)
+            stack.callback(writeback.engine.dispose)  # however the run ends
         destination = await signed_in_destination(stack, settings, spec.target.type,
                                                   transport=transport)
         target = destination.target
@@ -148,7 +156,7 @@ async def _open_job(params: ReconcileParameters, *,
                 f"target {spec.target.type.value} cannot list its objects: nothing to reconcile")
         yield _ReconcileJob(params=params, settings=settings, mapping=mapping, ledger=ledger,
                             destination=destination, target=target, source=source,
-                            location=location)
+                            location=location, writeback=writeback)
 
 
 @task(name="list-remote", cache_policy=NO_CACHE)
@@ -194,13 +202,11 @@ def _deal_status_columns(spec: MappingSpec) -> WriteBackColumns:
     return writeback_columns(spec, SQL_COLUMNS)
 
 
-def _deal_status_writeback(job: _ReconcileJob) -> SqlWriteBack:
+def _deal_status_writeback(spec: MappingSpec, location: str) -> SqlWriteBack:
     """The mapping's SQL write-back, writing only the referral id and the deal's ending."""
-    spec = job.mapping.spec
     columns = _deal_status_columns(spec)
-    assert job.location is not None
     assert spec.write_back is not None
-    opened = open_writeback(spec.source, job.location, columns=columns,
+    opened = open_writeback(spec.source, location, columns=columns,
                             side_table=spec.write_back.table, writes=DEAL_STATUS_WRITES)
     assert isinstance(opened, SqlWriteBack)
     return opened
@@ -219,14 +225,10 @@ async def run_reconcile(job: _ReconcileJob) -> ReconcileOutcome:
     result = reconcile(remotes, mine, source=rows, other_keys=others)
 
     written = 0
-    if job.params.write_back:
-        endings = status_results(result, adopt=job.params.adopt)
-        writeback = _deal_status_writeback(job)
-        try:
-            writeback.write(endings)
-        finally:
-            writeback.close()
-        written = writeback.rows_written
+    if job.writeback is not None:
+        job.writeback.write(status_results(result, adopt=job.params.adopt))
+        job.writeback.close()
+        written = job.writeback.rows_written
 
     updates = ledger_updates(result, adopt=job.params.adopt, source=rows)
     adopted = sum(1 for u in updates if u.payload is not None)
