@@ -413,10 +413,11 @@ class Condition(_Spec):
 class WriteBackSpec(_Spec):
     """Which result goes to which source column after a run (every one optional).
 
-    For SQL sources ``table`` names a side table (keyed by the source's primary key) that takes
-    the results instead of the source table itself. ``deal_status`` is the one column a sync
-    never writes: ``refsync reconcile --write-back`` puts each closed deal's ending there, apart
-    from ``status``, which every sync rewrites with its outcome. No two columns may be the same.
+    For SQL sources ``table`` names a side table (keyed by the source's primary key, with the
+    types the source gives it) that takes the results instead of the source table itself; a
+    query source needs one. ``deal_status`` is the one column a sync never writes: ``refsync
+    reconcile --write-back`` puts each closed deal's ending there, apart from ``status``, which
+    every sync rewrites with its outcome. No two columns may be the same.
     """
 
     remote_id: str | None = None
@@ -428,7 +429,12 @@ class WriteBackSpec(_Spec):
         description="SQL sources: the column where `refsync reconcile --write-back` records how "
         "the deal ended in Partner Center (Won, Lost, Declined, Expired); a sync never writes it.",
     )
-    table: str | None = None
+    table: str | None = Field(
+        default=None,
+        description="SQL sources: a side table that takes the results instead of the source "
+        "table (required for a query source); created if missing, keyed by source.primary_key "
+        "with the types the source table or the query's result gives it.",
+    )
 
     @field_validator("status", "synced_at", "error", "deal_status")
     @classmethod
@@ -497,6 +503,20 @@ class MappingFile(_Spec):
                 and not isinstance(source, SqlSourceSpec)):
             raise ValueError("deal_status: only a SQL source has one (reconcile --write-back "
                              "writes deal endings to SQL tables only)")
+        return value
+
+    @field_validator("write_back")
+    @classmethod
+    def _query_needs_side_table(cls, value: WriteBackSpec | None, info: ValidationInfo
+                                ) -> WriteBackSpec | None:
+        """A query's rows (joins) have no table of their own to update: only a side table
+        can take its results, so a write-back without one would fail at every run."""
+        source = info.data.get("source")
+        if (value is not None and value.table is None and isinstance(source, SqlSourceSpec)
+                and source.query is not None):
+            raise ValueError("a query source writes back to a side table: name it in "
+                             "write_back.table (refsync creates it, keyed by "
+                             "source.primary_key), or leave write_back out")
         return value
 
     @model_validator(mode="before")

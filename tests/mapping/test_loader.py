@@ -148,6 +148,29 @@ def test_a_spreadsheet_has_no_deal_status_column(write_mapping) -> None:  # type
     assert f"{path}:9: write_back: deal_status: only a SQL source has one" in refused(path)
 
 
+QUERY = """\
+version: 1
+name: joined
+target: {type: graph.invitation}
+source: {type: sql, query: "SELECT c.id, c.email FROM contacts c", primary_key: [id]}
+key: email
+fields:
+  inviteRedirectUrl: {constant: "https://myapps.microsoft.com"}
+write_back:
+  remote_id: invitation_id
+"""
+
+
+def test_a_query_source_writes_back_to_a_side_table_only(write_mapping) -> None:  # type: ignore[no-untyped-def]
+    path = write_mapping(QUERY)
+    assert (f"{path}:8: write_back: a query source writes back to a side table: name it in "
+            "write_back.table") in refused(path)
+    assert load_mapping(write_mapping(QUERY + "  table: contact_invites\n")).write_back.table \
+        == "contact_invites"  # type: ignore[union-attr]
+    # without write_back the results live in the ledger only, as before
+    assert load_mapping(write_mapping(QUERY.split("write_back:")[0])).write_back is None
+
+
 def test_every_shipped_mapping_loads() -> None:
     root = Path(__file__).resolve().parents[2] / "mappings"
     names = sorted(p.name for p in root.glob("*.yaml"))
