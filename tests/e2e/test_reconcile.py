@@ -12,45 +12,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conftest import signed_in_config
+from tests.e2e.conftest import PartnerCenterUser, signed_in_config
 from tests.fixtures.sandbox import SandboxHandle
 from tests.reconcile.crm import MAPPING, Crm, deal, deals, new_crm
 
 pytestmark = [pytest.mark.e2e]
-
-REFERRALS = "/v1.0/engagements/referrals"
-PC_SCOPE = "https://api.partner.microsoft.com/.default"
-
-
-class PartnerCenterUser:
-    """A person editing deals in Partner Center: the real API, with a delegated token."""
-
-    def __init__(self, sandbox: SandboxHandle) -> None:
-        self.client = sandbox.client(
-            headers={"Authorization": f"Bearer {sandbox.token(PC_SCOPE)}"}, timeout=30)
-
-    def __enter__(self) -> PartnerCenterUser:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
-
-    def patch(self, referral_id: str, *ops: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.patch(f"{REFERRALS}/{referral_id}", json=list(ops),
-                                     headers={"Prefer": "return=representation"})
-        response.raise_for_status()
-        return dict(response.json())
-
-    def create(self, payload: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.post(REFERRALS, json=payload)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def get(self, referral_id: str) -> dict[str, Any]:
-        response = self.client.get(f"{REFERRALS}/{referral_id}")
-        response.raise_for_status()
-        return dict(response.json())
-
 
 Cli = Callable[..., tuple[int, str]]
 

@@ -5,33 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from connectors.sources import open_source
 from refsync.models import ReferralCreate
 from refsync.records import MappedRow
 from refsync.source_spec import SqlSourceSpec
+from tests.fixtures.databases import load_script
 from tests.mapping.conftest import SAMPLES, compiled
 
 pytestmark = pytest.mark.integration
 
 
-def load(url: str, script: Path) -> None:
-    """Run a sample's DDL and seed, statement by statement."""
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for statement in script.read_text(encoding="utf-8").split(";\n"):
-            body = "\n".join(
-                line for line in statement.splitlines() if not line.startswith("--")
-            ).strip()
-            if body:
-                conn.exec_driver_sql(body)
-    engine.dispose()
-
-
 def mapped(name: str, url: str, script: Path) -> dict[str, MappedRow]:
     """Load the sample database, read it through the SQL source, map every chunk."""
-    load(url, script)
+    load_script(url, script)
     mapping = compiled(name)
     assert isinstance(mapping.spec.source, SqlSourceSpec)
     rows: list[MappedRow] = []
