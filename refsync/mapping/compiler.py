@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import math
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,18 +37,26 @@ from refsync.mapping.spec import (
     Split,
     StringCast,
     Trim,
-    template_columns,
 )
 from refsync.mapping.targets import target_info
 from refsync.mapping.transforms import Mask, run_text_chain, run_transforms
 from refsync.mapping.validation import ChunkValidator, Problem, is_plain_text
-from refsync.mapping.values import blanks_to_none, map_distinct, text_of, to_objects
+from refsync.mapping.values import (
+    blanks_to_none,
+    map_distinct,
+    missing,
+    mostly_distinct,
+    python_values,
+    text_of,
+    to_objects,
+)
 from refsync.records import FieldError, MappedRow, Target
 from refsync.source_spec import SqlSourceSpec
 
 __all__ = ["CompiledMapping", "compile_mapping"]
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
+Errors = defaultdict[int, list[FieldError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +102,10 @@ class CompiledMapping:
             for segment in field.segments[:-1]:
                 node = node.setdefault(segment, {})  # type: ignore[assignment]
             node[field.segments[-1]] = field.path
-        self._nester = Nester(self._tree)
+        self._constants = {
+            f.path: normalise_numbers(f.spec.constant) for f in self._fields if f.spec.has_constant
+        }
+        self._nester = Nester(self._tree, self._constants)
         self._validator = ChunkValidator(
             info.model,
             {f.path: f.segments for f in fields},
@@ -152,62 +165,80 @@ class CompiledMapping:
     def _map_frame(self, frame: pd.DataFrame) -> list[MappedRow]:
         frame = self._resolve_headers(frame)
         n = len(frame)
-        row_numbers = [int(r) for r in frame.index]
-        errors: list[list[FieldError]] = [[] for _ in range(n)]
+        errors: Errors = defaultdict(list)  # position in the chunk -> that row's errors
 
         keys = self._keys(frame[self.spec.key], errors)
         filtered = self._filtered(frame)
         kept = np.flatnonzero(~filtered)
-        work = frame.iloc[kept]
+        work = frame if len(kept) == n else frame.iloc[kept]
 
-        values: dict[str, pd.Series] = {self._key_field: keys.iloc[kept]}
+        fields: dict[str, _Leaf] = {self._key_field: _Leaf(keys.to_numpy()[kept])}
         for field in self._fields:
-            region = values.get(field.region_field) if field.region_field else None
-            values[field.path] = self._run_field(field, work, region, errors, kept)
+            if field.path in self._constants:
+                continue
+            region = None
+            if field.region_field in self._constants:
+                region = pd.Series([self._constants[field.region_field]] * len(work),
+                                   index=work.index, dtype=object)
+            elif field.region_field is not None:
+                region = pd.Series(fields[field.region_field].values, index=work.index,
+                                   dtype=object)
+            fields[field.path] = self._run_field(field, work, region, errors, kept)
 
-        ok = np.array([not errors[p] for p in kept], dtype=bool)
+        ok = ~np.isin(kept, np.fromiter(errors, dtype=np.intp, count=len(errors)))
         good = kept[ok]
-        leaves = {p: v.to_numpy()[ok] for p, v in values.items()}
-        payloads = self._nester.build(leaves)
-        for problem in self._validator.validate(leaves, payloads):
+        everyone = bool(ok.all())
+        leaves = {p: f.values if everyone else f.values[ok] for p, f in fields.items()}
+        factorized = {
+            p: (f.codes if everyone else f.codes[ok], f.distinct)
+            for p, f in fields.items() if f.codes is not None and f.distinct is not None
+        }
+        present = {
+            p: factorized[p][0] >= 0 if p in factorized else ~missing(v)
+            for p, v in leaves.items()
+        }
+        payloads = self._nester.build(leaves, present)
+        for problem in self._validator.validate(leaves, payloads, present, factorized):
             pos = int(good[problem.row])
             errors[pos].append(self._model_error(problem, frame, pos))
 
+        valid = np.flatnonzero(~np.isin(good, np.fromiter(errors, dtype=np.intp)))
+        kept_payloads = (
+            [payloads[i] for i in valid.tolist()] if len(valid) < len(payloads) else payloads
+        )
+        payload_at = np.full(n, None, dtype=object)
+        hash_at = np.full(n, None, dtype=object)
+        payload_at[good[valid]] = kept_payloads
+        hash_at[good[valid]] = payload_hashes(kept_payloads)
+        errors_at: list[tuple[FieldError, ...]] = [()] * n
+        for pos, found in errors.items():
+            if not filtered[pos]:  # a filtered row is only filtered, whatever its key
+                errors_at[pos] = tuple(found)
+
+        index = frame.index.to_numpy()
+        row_numbers = index.tolist() if index.dtype.kind in "iu" else [int(r) for r in index]
         watermarks = (
-            to_objects(frame[self.spec.watermark]).tolist() if self.spec.watermark else [None] * n
+            python_values(frame[self.spec.watermark]) if self.spec.watermark else [None] * n
         )
         ids: list[tuple[Any, ...]] = (
-            list(zip(*(to_objects(frame[c]).tolist() for c in self._primary_key), strict=True))
+            list(zip(*(python_values(frame[c]) for c in self._primary_key), strict=True))
             if self._primary_key else [()] * n
         )
-        key_list = keys.tolist()
-        valid = [i for i, pos in enumerate(good.tolist()) if not errors[pos]]
-        digests = dict(zip(valid, payload_hashes([payloads[i] for i in valid]), strict=True))
-        by_pos = {int(good[i]): (payloads[i], digests[i]) for i in valid}
-        rows: list[MappedRow] = []
-        for pos in range(n):
-            hit = by_pos.get(pos)
-            if filtered[pos]:
-                rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None, (),
-                                      ids[pos], watermarks[pos], filtered=True))
-            elif hit is not None:
-                rows.append(MappedRow(row_numbers[pos], key_list[pos], hit[0], hit[1], (),
-                                      ids[pos], watermarks[pos]))
-            else:
-                rows.append(MappedRow(row_numbers[pos], key_list[pos], None, None,
-                                      tuple(errors[pos]), ids[pos], watermarks[pos]))
-        return rows
+        return list(map(MappedRow._make, zip(
+            row_numbers, keys.tolist(), payload_at.tolist(), hash_at.tolist(), errors_at, ids,
+            watermarks, filtered.tolist(), strict=True,
+        )))
 
-    def _keys(self, raw: pd.Series, errors: list[list[FieldError]]) -> pd.Series:
+    def _keys(self, raw: pd.Series, errors: Errors) -> pd.Series:
         """Key per row (``None`` when empty); a key transform that fails is a row error."""
         column = raw
         for column, bad, message in run_transforms(self.spec.key_transforms, raw):  # noqa: B007
-            for i in np.flatnonzero(bad) if bad is not None else ():
+            for i in np.flatnonzero(bad).tolist() if bad is not None else ():
                 errors[i].append(FieldError(message, column=self.spec.key,
                                             value=_shown(raw.iloc[i]), field=self._key_field))
         keys = run_text_chain(self._key_chain, column)
-        for empty in np.flatnonzero(keys.isna().to_numpy()):
-            if not errors[empty]:
+        for empty in np.flatnonzero(keys.isna().to_numpy()).tolist():
+            if empty not in errors:
                 errors[empty].append(
                     FieldError("the key is empty", column=self.spec.key, field=self._key_field)
                 )
@@ -224,67 +255,60 @@ class CompiledMapping:
         field: _Field,
         frame: pd.DataFrame,
         region: pd.Series | None,
-        errors: list[list[FieldError]],
+        errors: Errors,
         positions: np.ndarray[Any, np.dtype[np.intp]],
-    ) -> pd.Series:
+    ) -> _Leaf:
+        """Run one field's pipeline over the chunk; its problems become the rows' errors.
+
+        A field read from one column with few distinct values (a country, a currency, a date)
+        runs its pipeline once per distinct source value, and the result is spread back to the
+        rows: one hash of the column instead of one per step, and the validator reuses it.
+        """
         spec = field.spec
-        if spec.has_constant:
-            constant = normalise_numbers(spec.constant)
-            return pd.Series([constant] * len(frame), index=frame.index, dtype=object)
         column = spec.source_columns()[0] if spec.source_columns() else None
         raw = frame[column] if column is not None else None
+        codes: np.ndarray[Any, np.dtype[np.intp]] | None = None
+        if raw is not None and spec.column is not None and region is None \
+                and not mostly_distinct(raw):
+            codes, picks = _first_of_each(raw)
+            series = self._source(spec, raw.iloc[picks])
+        else:
+            series = self._source(spec, frame)
+        series, problems, empty = _pipeline(spec, series, region)
+        values = series.to_numpy()
 
-        def report(bad: Mask | None, message: str) -> None:
-            if bad is None or not bad.any():
-                return
-            for i in np.flatnonzero(bad):
+        def report(bad: Mask, message: str) -> None:
+            for i in np.flatnonzero(bad).tolist():
                 value = None if raw is None else _shown(raw.iloc[i])
-                errors[positions[i]].append(
+                errors[int(positions[i])].append(
                     FieldError(message, column=column, value=value, field=field.path)
                 )
 
-        series = self._source(spec, frame)
-        steps = run_transforms(spec.transforms, series, region)
-        for _, bad, message in steps:
-            report(bad, message)
-        if steps:
-            series = steps[-1][0]
-        if spec.lookup is not None:
-            series, bad, message = _lookup(spec, series)
-            report(bad, message)
-        if spec.cast is not None:
-            series, bad, message = apply_cast(spec.cast, series)
-            report(bad, message)
-            if bad is not None and bad.any():
-                series = series.where(~bad, None)
-        if spec.ranges is not None:
-            series, bad, message = _bands(spec, series)
-            report(bad, message)
-        if spec.has_default:
-            series = series.where(series.notna(), normalise_numbers(spec.default))
-        if series.dtype != object:
-            series = to_objects(series)
-        if pd.api.types.infer_dtype(series, skipna=True) in _UNNORMALISED:
-            # raw numbers from the source (no cast): canonical form, as casts produce it
-            series = map_distinct(series, normalise_numbers)[0]
-        if spec.required:
-            empty = series.isna().to_numpy()
+        for bad, message in problems:
+            report(bad if codes is None else bad[codes], message)
+        if empty is not None:
             # only rows that reached here empty without an earlier error for this field
-            for i in np.flatnonzero(empty):
-                row = errors[positions[i]]
-                if not any(e.field == field.path for e in row):
+            for i in np.flatnonzero(empty if codes is None else empty[codes]).tolist():
+                pos = int(positions[i])
+                if not any(e.field == field.path for e in errors.get(pos, ())):
                     value = None if raw is None else _shown(raw.iloc[i])
-                    row.append(FieldError("a value is required", column=column, value=value,
-                                          field=field.path))
-        return series
+                    errors[pos].append(FieldError("a value is required", column=column,
+                                                  value=value, field=field.path))
+        if codes is None:
+            return _Leaf(values)
+        gone = missing(values)
+        return _Leaf(values[codes], np.where(gone[codes], -1, codes), values.tolist())
 
     @staticmethod
-    def _source(spec: FieldSpec, frame: pd.DataFrame) -> pd.Series:
+    def _source(spec: FieldSpec, frame: pd.DataFrame | pd.Series) -> pd.Series:
+        """The field's raw values: a column (``frame`` may be that column alone), the list of
+        several columns' values, or a rendered template."""
         if spec.column is not None:
-            column = frame[spec.column]
+            column = frame if isinstance(frame, pd.Series) else frame[spec.column]
             if column.dtype.kind in "biufmM":  # typed: casts read it as it is, much faster
                 return column
             return blanks_to_none(column)
+        assert isinstance(frame, pd.DataFrame)
         if spec.columns is not None:
             texts = [run_text_chain((), frame[c]).tolist() for c in spec.columns]
             lists = [[v for v in vals if v is not None] or None
@@ -308,6 +332,72 @@ class CompiledMapping:
                           field=path)
 
 
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    """A field's values in a chunk; for a field run per distinct value also ``codes`` (per row,
+    an index into ``distinct``, -1 where the value is missing) and those ``distinct`` values."""
+
+    values: np.ndarray[Any, Any]
+    codes: np.ndarray[Any, np.dtype[np.intp]] | None = None
+    distinct: list[Any] | None = None
+
+
+def _first_of_each(
+    column: pd.Series,
+) -> tuple[np.ndarray[Any, np.dtype[np.intp]], np.ndarray[Any, np.dtype[np.intp]]]:
+    """Per row, the index of its value among the column's distinct values (missing ones
+    counting as one value), and the position of each distinct value's first row."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.intp)
+    # codes appear in order of first appearance, so each first row raises the running maximum
+    rising = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0
+    picks = np.flatnonzero(rising)
+    absent = codes < 0
+    if absent.any():
+        picks = np.append(picks, np.flatnonzero(absent)[0])
+        codes = np.where(absent, len(uniques), codes)
+    return codes, picks
+
+
+def _pipeline(
+    spec: FieldSpec, series: pd.Series, region: pd.Series | None
+) -> tuple[pd.Series, list[tuple[Mask, str]], Mask | None]:
+    """A field's steps after its source: transforms, lookup, cast, ranges, default, then the
+    canonical engine column. Returns it, each step's (bad values, why), and when the field is
+    required, which values ended up empty."""
+    problems: list[tuple[Mask, str]] = []
+
+    def note(bad: Mask | None, message: str) -> None:
+        if bad is not None and bad.any():
+            problems.append((bad, message))
+
+    steps = run_transforms(spec.transforms, series, region)
+    for _, bad, message in steps:
+        note(bad, message)
+    if steps:
+        series = steps[-1][0]
+    if spec.lookup is not None:
+        series, bad, message = _lookup(spec, series)
+        note(bad, message)
+    if spec.cast is not None:
+        series, bad, message = apply_cast(spec.cast, series)
+        note(bad, message)
+        if bad is not None and bad.any():
+            series = series.where(~bad, None)
+    if spec.ranges is not None:
+        series, bad, message = _bands(spec, series)
+        note(bad, message)
+    if spec.has_default:
+        series = series.where(series.notna(), normalise_numbers(spec.default))
+    if series.dtype != object:
+        series = to_objects(series)
+    if pd.api.types.infer_dtype(series, skipna=True) in _UNNORMALISED:
+        # raw numbers from the source (no cast): canonical form, as casts produce it
+        series = map_distinct(series, normalise_numbers)[0]
+    empty = missing(series.to_numpy()) if spec.required else None
+    return series, problems, empty
+
+
 def _matching(alternative: str, headers: Iterable[Any]) -> list[str]:
     """Headers an alternative spelling names: itself, or any holding a ``[token]``."""
     names = [str(h) for h in headers]
@@ -320,15 +410,21 @@ def _matching(alternative: str, headers: Iterable[Any]) -> list[str]:
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a chunk is mapped.
 
-    A chunk allocates hundreds of thousands of small dicts, none in a reference cycle; the
-    collector's passes over them find nothing and cost about a fifth of the mapping time. It is
-    switched back on afterwards (if it was on), and reference counting frees memory as usual.
+    A chunk allocates hundreds of thousands of small dicts, lists and tuples, none in a reference
+    cycle; the collector's passes over them find nothing and cost about a fifth of the mapping
+    time. It is switched back on afterwards (if it was on), and reference counting frees memory
+    as usual. Before that, what the chunk made is moved to the oldest generation in one step
+    (``freeze`` then ``unfreeze``), so that the first young-generation pass does not walk all of
+    it either; that is skipped when the process keeps objects frozen of its own.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -385,23 +481,65 @@ def _shown(value: Any) -> str | None:
 
 
 def _render(template: str, frame: pd.DataFrame) -> pd.Series:
-    """Fill ``{Column}`` placeholders column-wise; a row with every placeholder empty is empty."""
-    out = pd.Series("", index=frame.index, dtype=object)
-    any_value = np.zeros(len(frame), dtype=bool)
+    """Fill ``{Column}`` placeholders; a row with every placeholder empty is empty.
+
+    Each distinct combination of the placeholders' values is rendered once, unless one of the
+    columns is mostly distinct (free text), where rendering row by row is cheaper.
+    """
+    literals, columns = _template_parts(template)
+    texts = [run_text_chain((), frame[c]) for c in columns]
+    if texts and not any(mostly_distinct(t) for t in texts):
+        factorized = [pd.factorize(t, use_na_sentinel=True) for t in texts]
+        sizes = [len(uniques) + 1 for _, uniques in factorized]  # code 0 here: missing
+        if math.prod(sizes) < 2**62:
+            key = np.zeros(len(frame), dtype=np.int64)
+            radices = [math.prod(sizes[:i]) for i in range(len(sizes))]
+            for (codes, _), radix in zip(factorized, radices, strict=True):
+                key += (np.asarray(codes, dtype=np.int64) + 1) * radix
+            combos, inverse = np.unique(key, return_inverse=True)
+            picks = [
+                np.array([None, *uniques], dtype=object)[combos // radix % size].tolist()
+                for (_, uniques), radix, size in zip(factorized, radices, sizes, strict=True)
+            ]
+            rendered = np.array(_fill(literals, picks, len(combos)), dtype=object)
+            return pd.Series(rendered[inverse.reshape(-1)], index=frame.index, dtype=object)
+    filled = _fill(literals, [t.tolist() for t in texts], len(frame))
+    return pd.Series(filled, index=frame.index, dtype=object)
+
+
+def _template_parts(template: str) -> tuple[list[str], list[str]]:
+    """The literal texts around a template's placeholders (``{{``/``}}`` unescaped), and the
+    placeholders' columns: ``len(literals) == len(columns) + 1``."""
+    literals, columns = [""], []
     position = 0
     for match in _PLACEHOLDER.finditer(template):
-        out = out + template[position:match.start()]
+        literals[-1] += template[position:match.start()]
         position = match.end()
         if match.group(1) is None:
-            out = out + match.group(0)[0]
+            literals[-1] += match.group(0)[0]
+        else:
+            columns.append(match.group(1))
+            literals.append("")
+    literals[-1] += template[position:]
+    return literals, columns
+
+
+def _fill(literals: list[str], texts: list[list[str | None]], count: int) -> list[str | None]:
+    """Rows of text: ``literals`` with each row's values between them, stripped; ``None`` where
+    the text is empty or (when there are placeholders) every value is missing."""
+    if not texts:
+        return [literals[0].strip() or None] * count
+    head, tail = literals[0], literals[1:]
+    out: list[str | None] = []
+    for values in zip(*texts, strict=True):
+        if all(v is None for v in values):
+            out.append(None)
             continue
-        text = run_text_chain((), frame[match.group(1)])
-        any_value |= text.notna().to_numpy()
-        out = out + text.fillna("").astype(object)
-    out = (out + template[position:]).str.strip()
-    if not template_columns(template):
-        return blanks_to_none(out)
-    return blanks_to_none(out.where(any_value, None))
+        text = head
+        for value, literal in zip(values, tail, strict=True):
+            text += (value or "") + literal
+        out.append(text.strip() or None)
+    return out
 
 
 def _lookup(spec: FieldSpec, series: pd.Series) -> tuple[pd.Series, Mask, str]:

@@ -1,20 +1,23 @@
 """Nest a chunk's leaf columns into payload dicts, one per row, leaving out what is missing.
 
 The shape of every payload of a mapping is known when it is compiled: a tree of dicts and lists
-whose leaves are target fields. :class:`Nester` turns that tree into one Python expression (a
-dict display such as ``{'name': v0, 'customerProfile': {'name': v1, ...}}``) compiled once, and
-evaluates it per row inside a list comprehension: three times faster than building each dict
-with ``dict(zip(...))``, which matters when a chunk holds a hundred thousand rows. The expression
-holds nothing from the mapping file but field names that the target model defines (written with
-``repr``) and positional variables, so no text of the mapping is ever executed.
+whose leaves are target fields. Rows differ only in which leaves are missing (a lead without a
+state, without notes), and a chunk holds a handful of such *presence patterns*. For each pattern
+:class:`Nester` writes one Python expression that builds exactly the payload of that pattern (a
+dict display such as ``{'name': v0, 'customerProfile': {'name': v1, ...}}`` with the missing
+leaves, and the dicts and lists they leave empty, already left out), compiles it once, and
+evaluates it per row inside a list comprehension. That is several times faster than building
+full dicts and deleting the gaps afterwards, which matters when a chunk holds a hundred thousand
+rows. Constant leaves are not columns at all: the expression refers to the one value.
 
-Where a leaf is missing, its ``None`` is then taken out of the row, and so is a dict left empty;
-rows whose missing leaf sits in a list are pruned as a whole, following the same tree.
+The expression holds nothing from the mapping file but field names that the target model defines
+(written with ``repr``), positional variables and references to constants, so no text of the
+mapping is ever executed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -25,87 +28,126 @@ from refsync.mapping.values import missing
 __all__ = ["Nester", "Tree"]
 
 Tree = dict[Segment, "Tree | str"]
+Mask = np.ndarray[Any, np.dtype[np.bool_]]
+_Builder = Callable[[list[list[Any]], int], list[dict[str, Any]]]
+_MAX_PATTERNS = 1024  # compiled builders kept per mapping; more only on pathological data
 
 
 class Nester:
-    """Builds payloads of one tree shape from leaf columns (leaf path -> object array)."""
+    """Builds payloads of one tree shape from leaf columns (leaf path -> object array).
 
-    def __init__(self, tree: Tree) -> None:
+    ``constants`` maps leaves whose value is the same for every row to that value; they are
+    left out of the columns :meth:`build` takes. A constant ``None`` is a leaf that is never
+    there.
+    """
+
+    def __init__(self, tree: Tree, constants: Mapping[str, Any] | None = None) -> None:
         self._tree = tree
+        self._constants = dict(constants or {})
         self._leaves: list[str] = []
-        self._paths: dict[str, tuple[Segment, ...]] = {}
-        expression = self._expression(tree)
-        variables = ", ".join(f"v{i}" for i in range(len(self._leaves)))
-        source = f"lambda columns: [{expression} for ({variables},) in zip(*columns)]"
-        code = compile(source, "<refsync payload shape>", "eval")
-        self._rows: Callable[[list[list[Any]]], list[Any]] = eval(  # noqa: S307 (see module doc)
-            code, {"__builtins__": {}, "zip": zip}
+        self._collect(tree)
+        self.variables: tuple[str, ...] = tuple(
+            p for p in self._leaves if p not in self._constants
         )
+        self._builders: dict[frozenset[str], _Builder] = {}
+        self._builder(frozenset(self.variables))  # refuses bad names at once
 
-    def _expression(self, node: Tree | str, at: tuple[Segment, ...] = ()) -> str:
+    def _collect(self, node: Tree | str) -> None:
         if isinstance(node, str):
             self._leaves.append(node)
-            self._paths[node] = at
-            return f"v{len(self._leaves) - 1}"
-        if all(isinstance(k, int) for k in node):
-            return "[" + ", ".join(
-                self._expression(node[k], (*at, k)) for k in sorted(node)
-            ) + "]"
-        for name in node:
-            if not isinstance(name, str) or not name.replace("@", "").replace(".", "").isalnum():
-                raise ValueError(f"not a payload field name: {name!r}")
-        return "{" + ", ".join(
-            f"{k!r}: {self._expression(node[k], (*at, k))}" for k in node
-        ) + "}"
+            return
+        if not all(isinstance(k, int) for k in node):
+            for name in node:
+                if not isinstance(name, str) or not name.replace("@", "").replace(
+                    ".", ""
+                ).isalnum():
+                    raise ValueError(f"not a payload field name: {name!r}")
+        for child in node.values():
+            self._collect(child)
 
-    def build(self, leaves: dict[str, np.ndarray[Any, Any]]) -> list[dict[str, Any]]:
-        """One payload per row; every leaf array has one value per row."""
-        columns = [leaves[path] for path in self._leaves]
-        if not columns or not len(columns[0]):
+    def build(
+        self, leaves: Mapping[str, np.ndarray[Any, Any]], present: Mapping[str, Mask] | None = None
+    ) -> list[dict[str, Any]]:
+        """One payload per row; every column of :attr:`variables` has one value per row.
+
+        ``present`` may give each column's mask of cells that are there (not ``None``), when
+        the caller has it already.
+        """
+        columns = [leaves[path] for path in self.variables]
+        count = len(columns[0]) if columns else 0
+        if not count:
             return []
-        rows = self._rows([c.tolist() for c in columns])
-        in_lists = np.zeros(len(rows), dtype=bool)
-        for path, column in zip(self._leaves, columns, strict=True):
-            gaps = missing(column)
-            if not gaps.any():
-                continue
-            segments = self._paths[path]
-            if any(isinstance(s, int) for s in segments):
-                in_lists |= gaps
-                continue
-            for i in np.flatnonzero(gaps).tolist():
-                _drop(rows[i], segments)
-        for i in np.flatnonzero(in_lists).tolist():
-            rows[i] = _prune(self._tree, rows[i]) or {}
+        masks = [
+            present[path] if present is not None else ~missing(column)
+            for path, column in zip(self.variables, columns, strict=True)
+        ]
+        partial = [i for i, mask in enumerate(masks) if not mask.all()]
+        always = frozenset(
+            self.variables[i] for i, mask in enumerate(masks) if mask.all()
+        )
+        if not partial:
+            return self._builder(always)([c.tolist() for c in columns], count)
+        out = np.empty(count, dtype=object)
+        for members, pattern in _patterns([masks[i] for i in partial], count):
+            names = always | {self.variables[partial[j]] for j in pattern}
+            picked = [c[members].tolist() for p, c in zip(self.variables, columns, strict=True)
+                      if p in names]
+            out[members] = self._builder(names)(picked, len(members))
+        rows: list[dict[str, Any]] = out.tolist()
         return rows
 
+    def _builder(self, names: frozenset[str]) -> _Builder:
+        """The compiled builder of payloads in which exactly ``names`` of the columns are set."""
+        builder = self._builders.get(names)
+        if builder is not None:
+            return builder
+        variables = [p for p in self.variables if p in names]
+        slots = {p: f"v{i}" for i, p in enumerate(variables)}
+        values = {f"c{i}": v for i, v in enumerate(self._constants.values())}
+        slots.update({p: f"c{i}" for i, (p, v) in enumerate(self._constants.items())
+                      if v is not None})
+        expression = _expression(self._tree, slots) or "{}"
+        if variables:
+            names_list = ", ".join(slots[p] for p in variables)
+            source = (f"lambda columns, count: [{expression} "
+                      f"for ({names_list},) in zip(*columns)]")
+        else:
+            source = f"lambda columns, count: [{expression} for _ in range(count)]"
+        code = compile(source, "<refsync payload shape>", "eval")
+        builder = eval(  # noqa: S307 (see the module docstring)
+            code, {"__builtins__": {}, "zip": zip, "range": range, **values}
+        )
+        if len(self._builders) >= _MAX_PATTERNS:
+            self._builders.clear()
+        self._builders[names] = builder
+        return builder  # type: ignore[no-any-return]
 
-def _drop(row: dict[str, Any], segments: tuple[Segment, ...]) -> None:
-    """Take the ``None`` at ``segments`` out of ``row``, and every dict that leaves empty.
 
-    An ancestor is removed only once all of its members are gone, so a later leaf never
-    looks for it.
-    """
-    chain: list[Any] = [row]
-    for segment in segments[:-1]:
-        chain.append(chain[-1][segment])
-    del chain[-1][segments[-1]]
-    for depth in range(len(segments) - 1, 0, -1):
-        if chain[depth]:
-            break
-        del chain[depth - 1][segments[depth - 1]]
+def _expression(node: Tree | str, slots: Mapping[str, str]) -> str | None:
+    """Python source building ``node`` from the leaves in ``slots``; ``None`` when empty."""
+    if isinstance(node, str):
+        return slots.get(node)
+    if all(isinstance(k, int) for k in node):
+        items = [_expression(node[k], slots) for k in sorted(node)]
+        kept = [item for item in items if item is not None]
+        return "[" + ", ".join(kept) + "]" if kept else None
+    members = [(k, _expression(child, slots)) for k, child in node.items()]
+    kept_members = [f"{k!r}: {e}" for k, e in members if e is not None]
+    return "{" + ", ".join(kept_members) + "}" if kept_members else None
 
 
-def _prune(node: Tree | str, value: Any) -> Any:
-    """``value`` without ``None`` members, empty dicts or empty lists, down to the leaves."""
-    if isinstance(node, str) or value is None:
-        return value
-    if isinstance(value, list):
-        kept = [_prune(node[k], v) for k, v in zip(sorted(node), value, strict=True)]
-        return [v for v in kept if v is not None] or None
-    out = {}
-    for name, child in node.items():
-        pruned = _prune(child, value.get(name))  # a member may have been dropped already
-        if pruned is not None:
-            out[name] = pruned
-    return out or None
+def _patterns(masks: list[Mask], count: int) -> list[tuple[np.ndarray[Any, Any], list[int]]]:
+    """Rows grouped by which of ``masks`` hold for them: (row positions, indices of masks)."""
+    if len(masks) < 63:
+        key = np.zeros(count, dtype=np.int64)
+        for bit, mask in enumerate(masks):
+            key |= mask.astype(np.int64) << bit
+    else:  # too many for one integer: compare whole rows of the mask matrix
+        key = np.unique(np.stack(masks, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+    order = np.argsort(key, kind="stable")
+    boundaries = np.flatnonzero(np.diff(key[order])) + 1
+    groups = []
+    for members in np.split(order, boundaries):
+        first = int(members[0])
+        groups.append((members, [j for j, mask in enumerate(masks) if mask[first]]))
+    return groups

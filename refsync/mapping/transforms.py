@@ -17,7 +17,13 @@ import phonenumbers
 import pycountry
 
 from refsync.mapping import spec as s
-from refsync.mapping.values import as_text, map_distinct, text_of
+from refsync.mapping.values import (
+    as_text,
+    map_distinct,
+    mostly_distinct,
+    text_of,
+    to_objects,
+)
 
 __all__ = [
     "Step",
@@ -102,17 +108,42 @@ def text_function(t: s.TransformSpec) -> TextFunc | None:
 
 
 def run_text_chain(funcs: Sequence[TextFunc], series: pd.Series) -> pd.Series:
-    """Apply text functions in order, once per distinct value; empty results become ``None``."""
+    """Apply text functions in order (text of non-text values first); empty results become
+    ``None``. Once per distinct value, or value by value in a mostly distinct column."""
+    chain = _composed(tuple(funcs))
+    if not mostly_distinct(series):
+        return map_distinct(series, lambda value: chain(text_of(value)))[0]
+    texts = as_text(to_objects(series)).tolist()
+    return pd.Series([None if t is None else chain(t) for t in texts], index=series.index,
+                     dtype=object)
 
-    def chain(value: Any) -> str | None:
-        text: str | None = value if isinstance(value, str) else text_of(value)
+
+def _composed(funcs: tuple[TextFunc, ...]) -> Callable[[str], str | None]:
+    """One function for the chain (``None`` from a step ends it; empty text becomes ``None``),
+    with the one- and two-step chains, by far the most common, spelt out: they run per value."""
+    if not funcs:
+        return lambda text: text or None
+    if len(funcs) == 1:
+        only = funcs[0]
+        return lambda text: only(text) or None
+    if len(funcs) == 2:
+        first, second = funcs
+
+        def two(text: str) -> str | None:
+            step = first(text)
+            return None if step is None else second(step) or None
+
+        return two
+
+    def chain(text: str) -> str | None:
+        step: str | None = text
         for func in funcs:
-            if text is None:
+            if step is None:
                 return None
-            text = func(text)
-        return text or None
+            step = func(step)
+        return step or None
 
-    return map_distinct(series, chain)[0]
+    return chain
 
 
 def _e164_of(region: str | None, value: Any) -> str:

@@ -18,7 +18,7 @@ A row is valid exactly when its values pass and its shape passes.
 from __future__ import annotations
 
 import types
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from refsync.mapping.paths import Segment, annotation_at, unwrap
-from refsync.mapping.values import missing
+from refsync.mapping.values import missing, mostly_distinct
 
 __all__ = ["ChunkValidator", "Problem", "is_plain_text"]
 
@@ -81,18 +81,32 @@ class ChunkValidator:
         self._containers = {path: _may_contain(a) for path, a in annotations.items()}
 
     def validate(
-        self, columns: dict[str, np.ndarray[Any, Any]], payloads: Sequence[dict[str, Any]]
+        self,
+        columns: Mapping[str, np.ndarray[Any, Any]],
+        payloads: Sequence[dict[str, Any]],
+        present: Mapping[str, np.ndarray[Any, np.dtype[np.bool_]]] | None = None,
+        factorized: Mapping[str, tuple[np.ndarray[Any, Any], list[Any]]] | None = None,
     ) -> list[Problem]:
-        """Every problem of every payload (``payloads[i]`` was built from ``columns[*][i]``)."""
+        """Every problem of every payload (``payloads[i]`` was built from ``columns[*][i]``).
+
+        Leaves that are the same for every row (constants) need no column: the shape check
+        sees them in the payloads. ``present`` may give each column's mask of cells that are
+        there, and ``factorized`` a column's codes per row (-1: missing) into its distinct values
+        (which may repeat), when the caller has them already.
+        """
         problems: list[Problem] = []
         bad_rows = np.zeros(len(payloads), dtype=bool)
         shape_codes: list[np.ndarray[Any, Any]] = []
         for path, values in columns.items():
             if path in self._checked:
-                shape_codes.append((~missing(values)).astype(np.int64))
+                mask = present[path] if present is not None else ~missing(values)
+                shape_codes.append(mask.astype(np.int64))
                 continue
             containers = self._containers[path]
-            codes, distinct = _distinct(values, containers)
+            if factorized is not None and path in factorized:
+                codes, distinct = factorized[path]
+            else:
+                codes, distinct = _distinct(values, containers)
             problems += self._check_values(path, codes, distinct, bad_rows)
             shape_codes.append(_shape_codes(codes, distinct, containers))
         if not payloads:
@@ -172,6 +186,11 @@ def _distinct(
 ) -> tuple[np.ndarray[Any, Any], list[Any]]:
     """Codes per row (-1: missing) and the distinct values; containers compare by identity."""
     if not containers:
+        if mostly_distinct(values):  # hashing every value would cost more than checking it
+            present = ~missing(values)
+            codes = np.full(len(values), -1, dtype=np.intp)
+            codes[present] = np.arange(int(present.sum()))
+            return codes, values[present].tolist()
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
         return np.asarray(codes), list(uniques)
     seen: dict[int, int] = {}
