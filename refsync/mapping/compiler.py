@@ -487,23 +487,24 @@ def _render(template: str, frame: pd.DataFrame) -> pd.Series:
     columns is mostly distinct (free text), where rendering row by row is cheaper.
     """
     literals, columns = _template_parts(template)
-    texts = [run_text_chain((), frame[c]) for c in columns]
-    if texts and not any(mostly_distinct(t) for t in texts):
-        factorized = [pd.factorize(t, use_na_sentinel=True) for t in texts]
-        sizes = [len(uniques) + 1 for _, uniques in factorized]  # code 0 here: missing
+    raws = [frame[c] for c in columns]
+    if raws and not any(mostly_distinct(raw) for raw in raws):
+        distinct = [_first_of_each(raw) for raw in raws]
+        sizes = [len(picks) for _, picks in distinct]
         if math.prod(sizes) < 2**62:
             key = np.zeros(len(frame), dtype=np.int64)
             radices = [math.prod(sizes[:i]) for i in range(len(sizes))]
-            for (codes, _), radix in zip(factorized, radices, strict=True):
-                key += (np.asarray(codes, dtype=np.int64) + 1) * radix
+            for (codes, _), radix in zip(distinct, radices, strict=True):
+                key += codes.astype(np.int64) * radix
             combos, inverse = np.unique(key, return_inverse=True)
-            picks = [
-                np.array([None, *uniques], dtype=object)[combos // radix % size].tolist()
-                for (_, uniques), radix, size in zip(factorized, radices, sizes, strict=True)
+            texts = [
+                run_text_chain((), raw.iloc[picks]).to_numpy()[combos // radix % size].tolist()
+                for raw, (_, picks), radix, size in zip(raws, distinct, radices, sizes,
+                                                         strict=True)
             ]
-            rendered = np.array(_fill(literals, picks, len(combos)), dtype=object)
+            rendered = np.array(_fill(literals, texts, len(combos)), dtype=object)
             return pd.Series(rendered[inverse.reshape(-1)], index=frame.index, dtype=object)
-    filled = _fill(literals, [t.tolist() for t in texts], len(frame))
+    filled = _fill(literals, [run_text_chain((), raw).tolist() for raw in raws], len(frame))
     return pd.Series(filled, index=frame.index, dtype=object)
 
 
